@@ -1,0 +1,29 @@
+# Offload: the front door. `make run` starts the service, `make test` runs every test.
+MVN ?= mvn -B -q
+JAR := target/offload.jar
+CONF ?= conf/config.json
+SUB ?= alice
+SCOPE ?= jobs:read jobs:write
+TTL ?= 3600
+
+.PHONY: build run test token bench clean
+
+build: $(JAR)
+
+$(JAR): pom.xml $(shell find src/main -type f)
+	$(MVN) -DskipTests package
+
+run: $(JAR)
+	java -jar $(JAR) -conf $(CONF)
+
+test:
+	$(MVN) verify
+
+token: $(JAR)
+	@java -cp $(JAR) dev.offload.auth.TokenCli $(CONF) "$(SUB)" "$(SCOPE)" $(TTL)
+
+bench: $(JAR)
+	bench/run.sh
+
+clean:
+	rm -rf target

@@ -1,0 +1,89 @@
+package dev.offload.app;
+
+import dev.offload.auth.JwtSetup;
+import dev.offload.config.OffloadConfig;
+import dev.offload.http.HttpVerticle;
+import dev.offload.jobs.Dispatcher;
+import dev.offload.jobs.JobStore;
+import dev.offload.jobs.JobType;
+import dev.offload.jobs.JobTypes;
+import dev.offload.store.SqliteJobStore;
+import dev.offload.worker.WorkerVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Wires the service in dependency order: config, store, workers, dispatcher, then HTTP, so that
+ * nothing is reachable before what it depends on is up. Started by Vert.x's launcher
+ * ({@code java -jar offload.jar -conf conf/config.json}).
+ */
+public final class MainVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(MainVerticle.class);
+
+  private final Map<String, String> env;
+  private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  private OffloadConfig settings;
+  private JobStore store;
+
+  public MainVerticle() {
+    this(System.getenv());
+  }
+
+  /** With an explicit environment, for tests. */
+  public MainVerticle(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Future<?> start() {
+    settings = OffloadConfig.from(config(), env);
+    JobTypes types = JobTypes.load(settings);
+    return vertx.fileSystem().mkdirs(settings.dataDir().toString())
+      .compose(v -> SqliteJobStore.open(vertx, settings.store()))
+      .onSuccess(opened -> store = opened)
+      .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
+      .compose(v -> settings.runsApi() ? deployHttp(types) : Future.succeededFuture())
+      .onSuccess(v -> LOG.info("Offload started: mode {}, roles {}, job types {}{}", settings.mode(),
+        settings.roles(), types.all().stream().map(JobType::name).toList(),
+        settings.runsApi() ? ", listening on http://" + settings.http().host() + ":" + httpPort() : ""));
+  }
+
+  private Future<?> deployWorkers(JobTypes types) {
+    List<Future<String>> workers = new ArrayList<>();
+    for (JobType type : types.all()) {
+      workers.add(vertx.deployVerticle(new WorkerVerticle(type, settings.workers().progressIntervalMillis())));
+    }
+    return Future.all(workers)
+      .compose(v -> vertx.deployVerticle(new Dispatcher(store, types, settings.workers())));
+  }
+
+  private Future<?> deployHttp(JobTypes types) {
+    int instances = settings.http().instances() > 0
+      ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
+    return JwtSetup.create(vertx, settings).compose((JWTAuth jwt) -> vertx.deployVerticle(() -> {
+      HttpVerticle verticle = new HttpVerticle(settings, store, types, jwt);
+      httpVerticles.add(verticle);
+      return verticle;
+    }, new DeploymentOptions().setInstances(instances)));
+  }
+
+  /** The port the API listens on (useful when configured as 0); -1 when this node has no API. */
+  public int httpPort() {
+    return httpVerticles.isEmpty() ? -1 : httpVerticles.get(0).port();
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Vert.x undeploys the child verticles (HTTP, dispatcher, workers) before this runs.
+    return store == null ? Future.succeededFuture() : store.close();
+  }
+}

@@ -1,0 +1,118 @@
+package dev.offload.auth;
+
+import dev.offload.jobs.Caller;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+
+import java.util.Arrays;
+
+/**
+ * Bearer-token authentication and scope checks as RFC 6750 describes them. vertx-auth-jwt
+ * verifies the signature and the {@code exp}, {@code iss}, {@code aud} claims; this handler adds
+ * what it leaves out: {@code sub} and {@code exp} are required, any malformed token (including a
+ * validly signed one whose claims have the wrong types, which the library reports by throwing)
+ * is a 401 with {@code WWW-Authenticate}, and a missing scope is a 403.
+ */
+public final class BearerAuth implements Handler<RoutingContext> {
+  private static final String REALM = "Bearer realm=\"offload\"";
+  private static final String CALLER = "offload.caller";
+  private static final String SCOPES = "offload.scopes";
+
+  private final JWTAuth jwt;
+
+  public BearerAuth(JWTAuth jwt) {
+    this.jwt = jwt;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      ctx.response().putHeader("WWW-Authenticate", REALM);
+      ctx.fail(new HttpException(401, "a bearer token is required"));
+      return;
+    }
+    authenticate(header.substring(7).trim())
+      .onSuccess(claims -> {
+        ctx.put(CALLER, new Caller(claims.getString("sub"), scopes(claims).contains(Scopes.ADMIN)));
+        ctx.put(SCOPES, scopes(claims));
+        ctx.next();
+      })
+      .onFailure(err -> {
+        ctx.response().putHeader("WWW-Authenticate",
+          REALM + ", error=\"invalid_token\", error_description=\"" + err.getMessage() + "\"");
+        ctx.fail(new HttpException(401, err.getMessage()));
+      });
+  }
+
+  /** The verified claims, or a failure whose message says what is wrong with the token. */
+  private Future<JsonObject> authenticate(String token) {
+    Future<User> user;
+    try {
+      user = jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalArgumentException("the token is malformed"));
+    }
+    return user
+      .recover(err -> Future.failedFuture(new IllegalArgumentException(reason(err))))
+      .map(BearerAuth::requiredClaims);
+  }
+
+  private static JsonObject requiredClaims(User user) {
+    JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
+    if (!(claims.getValue("exp") instanceof Number)) {
+      throw new IllegalArgumentException("the token has no numeric exp claim");
+    }
+    if (!(claims.getValue("sub") instanceof String sub) || sub.isBlank()) {
+      throw new IllegalArgumentException("the token has no sub claim");
+    }
+    return claims;
+  }
+
+  private static String reason(Throwable err) {
+    String message = String.valueOf(err.getMessage()).toLowerCase();
+    if (message.contains("expired")) {
+      return "the token has expired";
+    }
+    if (message.contains("issuer")) {
+      return "the token has the wrong issuer";
+    }
+    if (message.contains("audience")) {
+      return "the token has the wrong audience";
+    }
+    if (message.contains("signature")) {
+      return "the token signature is invalid";
+    }
+    return "the token is invalid";
+  }
+
+  private static java.util.List<String> scopes(JsonObject claims) {
+    return claims.getValue("scope") instanceof String scope
+      ? Arrays.asList(scope.trim().split("\\s+")) : java.util.List.of();
+  }
+
+  /** The caller, after this handler ran. */
+  public static Caller caller(RoutingContext ctx) {
+    return ctx.get(CALLER);
+  }
+
+  /** A handler that lets the request through only if the token holds {@code scope}. */
+  public static Handler<RoutingContext> require(String scope) {
+    return ctx -> {
+      java.util.List<String> held = ctx.get(SCOPES, java.util.List.of());
+      if (held.contains(scope)) {
+        ctx.next();
+        return;
+      }
+      ctx.response().putHeader("WWW-Authenticate",
+        REALM + ", error=\"insufficient_scope\", scope=\"" + scope + "\"");
+      ctx.fail(new HttpException(403, "this requires the '" + scope + "' scope"));
+    };
+  }
+}

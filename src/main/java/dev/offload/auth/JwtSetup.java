@@ -1,0 +1,114 @@
+package dev.offload.auth;
+
+import dev.offload.config.ConfigException;
+import dev.offload.config.OffloadConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.FileSystem;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Builds the JWT verifier (vertx-auth-jwt) from the HS256 secret file, generating the secret on
+ * first start in dev mode. It refuses to hand out a verifier that would accept unsigned tokens.
+ */
+public final class JwtSetup {
+  /** RFC 7518 3.2: an HS256 key must be at least as long as the hash output. */
+  public static final int MIN_SECRET_BYTES = 32;
+
+  private JwtSetup() {
+  }
+
+  /** Reads (or in dev mode creates) the secret, then builds and self-tests the verifier. */
+  public static Future<JWTAuth> create(Vertx vertx, OffloadConfig config) {
+    return secret(vertx, config).map(secret -> provider(vertx, secret, config.auth()));
+  }
+
+  /**
+   * The HS256 secret from {@code auth.hs256SecretFile}. In dev mode a missing file is created with
+   * 48 random bytes (base64url text), readable by its owner only; in production it must exist.
+   */
+  public static Future<String> secret(Vertx vertx, OffloadConfig config) {
+    FileSystem fs = vertx.fileSystem();
+    String path = config.auth().hs256SecretFile().toString();
+    String dir = config.auth().hs256SecretFile().toAbsolutePath().getParent().toString();
+    return fs.exists(path).compose(exists -> {
+      if (exists) {
+        return fs.readFile(path).map(buffer -> buffer.toString(StandardCharsets.UTF_8).trim());
+      }
+      if (config.mode() != OffloadConfig.Mode.DEV) {
+        return Future.failedFuture(new ConfigException("config key 'auth.hs256SecretFile': " + path
+          + " does not exist; only dev mode generates a secret"));
+      }
+      byte[] random = new byte[48];
+      new SecureRandom().nextBytes(random);
+      String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+      return fs.mkdirs(dir)
+        .compose(v -> fs.createFile(path, "rw-------"))
+        .compose(v -> fs.writeFile(path, Buffer.buffer(secret + "\n")))
+        .map(secret);
+    });
+  }
+
+  /** A verifier for HS256 tokens signed with {@code secret}; throws when the key is unusable. */
+  public static JWTAuth provider(Vertx vertx, String secret, OffloadConfig.Auth auth) {
+    if (secret == null || secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+      throw new ConfigException("config key 'auth.hs256SecretFile': the HS256 secret must be at least "
+        + MIN_SECRET_BYTES + " bytes");
+    }
+    JWTOptions jwtOptions = new JWTOptions().setLeeway(auth.leewaySeconds());
+    if (auth.issuer() != null) {
+      jwtOptions.setIssuer(auth.issuer());
+    }
+    if (auth.audience() != null) {
+      jwtOptions.setAudience(List.of(auth.audience()));
+    }
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+      .setJWTOptions(jwtOptions));
+    refuseUnsecureMode(jwt);
+    return jwt;
+  }
+
+  /**
+   * vertx-auth-jwt with no usable key runs in "unsecure" mode and accepts {@code alg: none}
+   * tokens. Probe it with one and refuse to start if it is accepted.
+   */
+  static void refuseUnsecureMode(JWTAuth jwt) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+    String payload = b64.encodeToString(new JsonObject().put("sub", "probe")
+      .put("exp", Long.MAX_VALUE / 1000).encode().getBytes(StandardCharsets.UTF_8));
+    Future<?> accepted;
+    try {
+      accepted = jwt.authenticate(new TokenCredentials(header + "." + payload + "."));
+    } catch (RuntimeException e) {
+      return;
+    }
+    if (accepted.succeeded()) {
+      throw new ConfigException("the JWT verifier has no usable key and would accept unsigned tokens; refusing to start");
+    }
+  }
+
+  /** Signs a token for {@code subject} with the given scopes (space-separated), valid for {@code ttlSeconds}. */
+  public static String sign(JWTAuth jwt, OffloadConfig.Auth auth, String subject, String scope, int ttlSeconds) {
+    JWTOptions options = new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(ttlSeconds);
+    if (auth.issuer() != null) {
+      options.setIssuer(auth.issuer());
+    }
+    if (auth.audience() != null) {
+      options.setAudience(List.of(auth.audience()));
+    }
+    return jwt.generateToken(new JsonObject().put("sub", subject).put("scope", scope), options);
+  }
+}

@@ -1,0 +1,175 @@
+package dev.offload.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads typed values from the JSON config by dotted path. Every key can be overridden by an
+ * environment variable named {@code OFFLOAD_} + the path in upper case with dots as underscores
+ * ({@code limits.bodyBytes} -> {@code OFFLOAD_LIMITS_BODYBYTES}). Errors name the key.
+ */
+final class ConfigReader {
+  static final String ENV_PREFIX = "OFFLOAD_";
+
+  private final JsonObject root;
+  private final Map<String, String> env;
+  private final Set<String> read = new HashSet<>();
+
+  ConfigReader(JsonObject root, Map<String, String> env) {
+    this.root = root;
+    this.env = env;
+  }
+
+  static String envName(String path) {
+    return ENV_PREFIX + path.replace('.', '_').toUpperCase(Locale.ROOT);
+  }
+
+  String string(String path, String def) {
+    Object value = raw(path);
+    if (value == null) {
+      return def;
+    }
+    if (!(value instanceof String s) || s.isBlank()) {
+      throw invalid(path, "a non-empty string", value);
+    }
+    return s;
+  }
+
+  String oneOf(String path, String def, Set<String> allowed) {
+    String value = string(path, def);
+    if (!allowed.contains(value)) {
+      throw invalid(path, "one of " + new TreeSet<>(allowed), value);
+    }
+    return value;
+  }
+
+  int integer(String path, int def, int min, int max) {
+    Object value = raw(path);
+    if (value == null) {
+      return def;
+    }
+    long n;
+    if (value instanceof Integer || value instanceof Long) {
+      n = ((Number) value).longValue();
+    } else if (value instanceof String s && s.matches("-?\\d{1,18}")) {
+      n = Long.parseLong(s);
+    } else {
+      throw invalid(path, "an integer between " + min + " and " + max, value);
+    }
+    if (n < min || n > max) {
+      throw invalid(path, "an integer between " + min + " and " + max, value);
+    }
+    return (int) n;
+  }
+
+  boolean bool(String path, boolean def) {
+    Object value = raw(path);
+    if (value == null) {
+      return def;
+    }
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    if ("true".equals(value) || "false".equals(value)) {
+      return Boolean.parseBoolean((String) value);
+    }
+    throw invalid(path, "true or false", value);
+  }
+
+  /** A list of strings; from the environment, a comma-separated value. */
+  List<String> strings(String path, List<String> def) {
+    Object value = raw(path);
+    if (value == null) {
+      return def;
+    }
+    List<String> out = new ArrayList<>();
+    if (value instanceof String s) {
+      for (String part : s.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+    } else if (value instanceof JsonArray array) {
+      for (Object item : array) {
+        if (!(item instanceof String s) || s.isBlank()) {
+          throw invalid(path, "a list of non-empty strings", value);
+        }
+        out.add(s);
+      }
+    } else {
+      throw invalid(path, "a list of strings", value);
+    }
+    return List.copyOf(out);
+  }
+
+  /** The names under an object key, for per-item sections such as {@code jobTypes}. */
+  Set<String> names(String path) {
+    Object value = jsonValue(path);
+    if (value == null) {
+      return Set.of();
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw invalid(path, "an object", value);
+    }
+    read.add(path);
+    return new TreeSet<>(object.fieldNames());
+  }
+
+  /** Fails on keys in the file that nothing reads: a typo must not silently fall back to a default. */
+  void rejectUnknownKeys() {
+    List<String> unknown = new ArrayList<>();
+    collectUnknown(root, "", unknown);
+    if (!unknown.isEmpty()) {
+      throw new ConfigException("unknown config key(s): " + String.join(", ", unknown));
+    }
+  }
+
+  private void collectUnknown(JsonObject object, String prefix, List<String> unknown) {
+    for (String name : object.fieldNames()) {
+      String path = prefix + name;
+      Object value = object.getValue(name);
+      if (read.contains(path)) {
+        continue;
+      }
+      if (value instanceof JsonObject child && read.stream().anyMatch(p -> p.startsWith(path + "."))) {
+        collectUnknown(child, path + ".", unknown);
+      } else {
+        unknown.add(path);
+      }
+    }
+  }
+
+  private Object raw(String path) {
+    read.add(path);
+    String fromEnv = env.get(envName(path));
+    if (fromEnv != null) {
+      return fromEnv;
+    }
+    return jsonValue(path);
+  }
+
+  private Object jsonValue(String path) {
+    Object current = root;
+    for (String part : path.split("\\.")) {
+      if (!(current instanceof JsonObject object)) {
+        return null;
+      }
+      current = object.getValue(part);
+    }
+    return current;
+  }
+
+  private static ConfigException invalid(String path, String expected, Object value) {
+    String shown = value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
+    return new ConfigException("config key '" + path + "' (env " + envName(path) + ") must be "
+      + expected + ", got " + shown);
+  }
+}

@@ -1,0 +1,133 @@
+package dev.offload.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The whole configuration, read once at start-up from {@code conf/config.json} and the
+ * environment, validated, and passed down. Nothing else reads raw config.
+ */
+public record OffloadConfig(
+  Mode mode,
+  Set<Role> roles,
+  Http http,
+  Path dataDir,
+  Store store,
+  Auth auth,
+  Limits limits,
+  Workers workers,
+  Map<String, JobTypeSettings> jobTypes) {
+
+  public enum Mode { DEV, PRODUCTION }
+
+  public enum Role { API, WORKER }
+
+  /** HTTP listener. {@code instances} 0 means one HTTP verticle per core. */
+  public record Http(String host, int port, int instances, int idleTimeoutSeconds) {
+  }
+
+  /** {@code kind} is {@code sqlite} for now; the SQLite file lives in the data directory. */
+  public record Store(String kind, Path sqliteFile, String sqliteSynchronous, int readConnections) {
+  }
+
+  /**
+   * JWT verification. {@code hs256SecretFile} holds the HMAC secret; in dev mode it is generated on
+   * first start. {@code issuer} and {@code audience} are checked when set.
+   */
+  public record Auth(Path hs256SecretFile, String issuer, String audience, int leewaySeconds) {
+  }
+
+  public record Limits(int bodyBytes, int activeJobsPerOwner, int backlog) {
+  }
+
+  /**
+   * Worker capacity: threads per blocking job type, concurrent attempts per asynchronous type,
+   * and the retry backoff (exponential from {@code retryBaseMillis}, capped at {@code retryMaxMillis}).
+   */
+  public record Workers(int blockingThreads, int asyncConcurrency, long retryBaseMillis, long retryMaxMillis,
+                        long pollMillis, long progressIntervalMillis) {
+  }
+
+  /** Per-type overrides; a null field keeps the handler's own default. */
+  public record JobTypeSettings(Integer concurrency, Integer timeoutSeconds, Integer maxAttempts) {
+  }
+
+  /** The most messages a consumer buffers before the event bus drops them (MessageConsumerOptions default). */
+  public static final int CONSUMER_BUFFER = 1000;
+
+  public boolean runsApi() {
+    return roles.contains(Role.API);
+  }
+
+  public boolean runsWorkers() {
+    return roles.contains(Role.WORKER);
+  }
+
+  /** Builds the config from the JSON file contents and environment; throws {@link ConfigException}. */
+  public static OffloadConfig from(JsonObject json, Map<String, String> env) {
+    ConfigReader r = new ConfigReader(json, env);
+    int cores = Runtime.getRuntime().availableProcessors();
+
+    Mode mode = Mode.valueOf(r.oneOf("mode", "dev", Set.of("dev", "production")).toUpperCase());
+    Set<Role> roles = parseRoles(r.strings("roles", List.of("api", "worker")));
+    Http http = new Http(
+      r.string("http.host", "127.0.0.1"),
+      r.integer("http.port", 8080, 0, 65535),
+      r.integer("http.instances", 0, 0, 256),
+      r.integer("http.idleTimeoutSeconds", 60, 1, 3600));
+    Path dataDir = Path.of(r.string("dataDir", "data"));
+    Store store = new Store(
+      r.oneOf("store.kind", "sqlite", Set.of("sqlite")),
+      dataDir.resolve(r.string("store.sqlite.file", "offload.db")),
+      r.oneOf("store.sqlite.synchronous", "FULL", Set.of("FULL", "NORMAL")),
+      r.integer("store.sqlite.readConnections", 4, 1, 64));
+    String issuer = r.string("auth.issuer", null);
+    String audience = r.string("auth.audience", null);
+    Auth auth = new Auth(
+      dataDir.resolve(r.string("auth.hs256SecretFile", "jwt-hs256.secret")),
+      issuer, audience,
+      r.integer("auth.leewaySeconds", 5, 0, 60));
+    Limits limits = new Limits(
+      r.integer("limits.bodyBytes", 65536, 256, 16 * 1024 * 1024),
+      r.integer("limits.activeJobsPerOwner", 1000, 1, 10_000_000),
+      r.integer("limits.backlog", 100_000, 1, 100_000_000));
+    Workers workers = new Workers(
+      r.integer("workers.blockingThreads", Math.max(1, cores - 1), 1, 1024),
+      r.integer("workers.asyncConcurrency", 256, 1, CONSUMER_BUFFER),
+      r.integer("workers.retryBaseMillis", 1000, 1, 3_600_000),
+      r.integer("workers.retryMaxMillis", 300_000, 1, 86_400_000),
+      r.integer("workers.pollMillis", 500, 10, 60_000),
+      r.integer("workers.progressIntervalMillis", 1000, 0, 60_000));
+    Map<String, JobTypeSettings> jobTypes = new LinkedHashMap<>();
+    for (String type : r.names("jobTypes")) {
+      String p = "jobTypes." + type + ".";
+      jobTypes.put(type, new JobTypeSettings(
+        optional(r, p + "concurrency", CONSUMER_BUFFER),
+        optional(r, p + "timeoutSeconds", 7 * 24 * 3600),
+        optional(r, p + "maxAttempts", 100)));
+    }
+    r.rejectUnknownKeys();
+    return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes));
+  }
+
+  private static Integer optional(ConfigReader r, String path, int max) {
+    int value = r.integer(path, 0, 0, max);
+    return value == 0 ? null : value;
+  }
+
+  private static Set<Role> parseRoles(List<String> names) {
+    if (names.isEmpty()) {
+      throw new ConfigException("config key 'roles' must name at least one of [api, worker]");
+    }
+    return names.stream().map(name -> switch (name) {
+      case "api" -> Role.API;
+      case "worker" -> Role.WORKER;
+      default -> throw new ConfigException("config key 'roles' must hold only 'api' and 'worker', got \"" + name + "\"");
+    }).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+}

@@ -1,0 +1,111 @@
+package dev.offload.http;
+
+import dev.offload.auth.BearerAuth;
+import dev.offload.auth.Scopes;
+import dev.offload.config.OffloadConfig;
+import dev.offload.jobs.JobService;
+import dev.offload.jobs.JobStore;
+import dev.offload.jobs.JobTypes;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.List;
+
+/**
+ * The HTTP API. Runs on an event loop (one instance per core); every handler returns at once and
+ * finishes when its store call completes, so no request holds a thread while work runs.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private static final List<Integer> ROUTER_ERRORS = List.of(400, 401, 403, 404, 405, 406, 413, 415, 500);
+
+  private final OffloadConfig config;
+  private final JobStore store;
+  private final JobTypes types;
+  private final JWTAuth jwt;
+  private HttpServer server;
+
+  public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, JWTAuth jwt) {
+    this.config = config;
+    this.store = store;
+    this.types = types;
+    this.jwt = jwt;
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpServerOptions options = new HttpServerOptions()
+      .setHost(config.http().host())
+      .setPort(config.http().port())
+      // Connections that send nothing are closed: a slow or stuck client cannot hold one forever.
+      .setIdleTimeout(config.http().idleTimeoutSeconds());
+    server = vertx.createHttpServer(options).requestHandler(router());
+    return server.listen();
+  }
+
+  /** The route table: every path, method, guard and handler of the service, top to bottom. */
+  Router router() {
+    JobRoutes jobs = new JobRoutes(new JobService(vertx, store, types, config.limits()));
+    Health health = new Health(healthChecks());
+    BearerAuth auth = new BearerAuth(jwt);
+    Router router = Router.router(vertx);
+
+    router.get("/health/live").handler(health::live);
+    router.get("/health/ready").handler(health::ready);
+
+    // Body first (it must see the request before anything asynchronous runs), then the token.
+    // No file uploads, and a small limit: this API only takes small JSON documents.
+    router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
+    router.route("/api/v1/*").handler(auth);
+
+    router.post(JobRoutes.JOBS).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+      .handler(jobs::submitJob);
+    router.get(JobRoutes.JOBS).handler(BearerAuth.require(Scopes.READ)).handler(jobs::listJobs);
+    router.get(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.READ)).handler(jobs::getJob);
+    router.delete(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.WRITE)).handler(jobs::cancelJob);
+    router.get("/api/v1/job-types").handler(BearerAuth.require(Scopes.READ)).handler(jobs::listJobTypes);
+
+    router.route().failureHandler(Problems::handle);
+    ROUTER_ERRORS.forEach(status -> router.errorHandler(status, Problems::handle));
+    return router;
+  }
+
+  private HealthChecks healthChecks() {
+    return HealthChecks.create(vertx).register("store", 2000, promise -> store.ping()
+      .onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO())));
+  }
+
+  /** The port actually bound (the configured one, or the one chosen for port 0). */
+  public int port() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** Liveness and readiness, without auth and without internals. */
+  record Health(HealthChecks checks) {
+    void live(RoutingContext ctx) {
+      send(ctx, true);
+    }
+
+    void ready(RoutingContext ctx) {
+      checks.checkStatus().onComplete(ar -> send(ctx, ar.succeeded() && Boolean.TRUE.equals(ar.result().getUp())));
+    }
+
+    private static void send(RoutingContext ctx, boolean up) {
+      ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("status", up ? "UP" : "DOWN").encode());
+    }
+  }
+}

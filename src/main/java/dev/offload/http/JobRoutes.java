@@ -1,0 +1,143 @@
+package dev.offload.http;
+
+import dev.offload.auth.BearerAuth;
+import dev.offload.jobs.CancelResult;
+import dev.offload.jobs.Job;
+import dev.offload.jobs.JobException;
+import dev.offload.jobs.JobPage;
+import dev.offload.jobs.JobQuery;
+import dev.offload.jobs.JobService;
+import dev.offload.jobs.JobState;
+import dev.offload.jobs.JobType;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** The handlers of the {@code /api/v1} routes; each turns HTTP into one {@link JobService} call and back. */
+final class JobRoutes {
+  static final String JOBS = "/api/v1/jobs";
+  private static final String JSON = "application/json";
+  private static final Pattern UUID_TEXT =
+    Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final Pattern CURSOR_TEXT = Pattern.compile("(\\d{1,15}):(" + UUID_TEXT.pattern() + ")");
+
+  private final JobService jobs;
+
+  JobRoutes(JobService jobs) {
+    this.jobs = jobs;
+  }
+
+  void submitJob(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      Object parsed = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
+      if (!(parsed instanceof JsonObject object)) {
+        throw invalid("the body must be a JSON object");
+      }
+      body = object;
+    } catch (DecodeException e) {
+      ctx.fail(invalid("the body is not valid JSON"));
+      return;
+    } catch (JobException e) {
+      ctx.fail(e);
+      return;
+    }
+    jobs.submit(BearerAuth.caller(ctx), body)
+      .onSuccess(job -> ctx.response()
+        .setStatusCode(202)
+        .putHeader("Location", JOBS + "/" + job.id())
+        .putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS))
+        .putHeader("Content-Type", JSON)
+        .end(job.toJson().encode()))
+      .onFailure(ctx::fail);
+  }
+
+  void getJob(RoutingContext ctx) {
+    jobs.get(BearerAuth.caller(ctx), jobId(ctx))
+      .onSuccess(job -> sendJob(ctx, 200, job))
+      .onFailure(ctx::fail);
+  }
+
+  void listJobs(RoutingContext ctx) {
+    String stateName = ctx.queryParams().get("state");
+    JobState state = stateName == null ? null : JobState.parse(stateName);
+    if (stateName != null && state == null) {
+      throw invalid("state must be one of queued, running, succeeded, failed, cancelled");
+    }
+    int limit = limit(ctx.queryParams().get("limit"));
+    JobQuery.Cursor cursor = decodeCursor(ctx.queryParams().get("cursor"));
+    jobs.list(BearerAuth.caller(ctx), state, ctx.queryParams().get("type"), limit, cursor)
+      .onSuccess(page -> ctx.response()
+        .putHeader("Content-Type", JSON)
+        .end(pageJson(page).encode()))
+      .onFailure(ctx::fail);
+  }
+
+  void cancelJob(RoutingContext ctx) {
+    jobs.cancel(BearerAuth.caller(ctx), jobId(ctx))
+      .onSuccess(result -> sendJob(ctx, result.effect() == CancelResult.Effect.CANCELLED ? 200 : 202, result.job()))
+      .onFailure(ctx::fail);
+  }
+
+  void listJobTypes(RoutingContext ctx) {
+    JsonArray items = new JsonArray();
+    jobs.types().all().stream().map(JobType::describe).forEach(items::add);
+    ctx.response().putHeader("Content-Type", JSON).end(new JsonObject().put("items", items).encode());
+  }
+
+  private static void sendJob(RoutingContext ctx, int status, Job job) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(job.toJson().encode());
+  }
+
+  /** A malformed id cannot name a job: 404, exactly as for a job that does not exist. */
+  private static UUID jobId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (id == null || !UUID_TEXT.matcher(id).matches()) {
+      throw new JobException(JobException.Kind.NOT_FOUND, "no job " + id);
+    }
+    return UUID.fromString(id);
+  }
+
+  private static int limit(String text) {
+    if (text == null) {
+      return 20;
+    }
+    if (!text.matches("\\d{1,3}") || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 100) {
+      throw invalid("limit must be an integer from 1 to 100");
+    }
+    return Integer.parseInt(text);
+  }
+
+  private static JsonObject pageJson(JobPage page) {
+    JsonArray items = new JsonArray();
+    page.items().forEach(job -> items.add(job.toJson()));
+    String next = page.next() == null ? null : Base64.getUrlEncoder().withoutPadding()
+      .encodeToString((page.next().createdAtMillis() + ":" + page.next().id()).getBytes(StandardCharsets.UTF_8));
+    return new JsonObject().put("items", items).put("nextCursor", next);
+  }
+
+  private static JobQuery.Cursor decodeCursor(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      var matcher = CURSOR_TEXT.matcher(new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8));
+      if (matcher.matches()) {
+        return new JobQuery.Cursor(Long.parseLong(matcher.group(1)), matcher.group(2));
+      }
+    } catch (IllegalArgumentException e) {
+      // falls through to the refusal below
+    }
+    throw invalid("cursor is not one this service returned");
+  }
+
+  private static JobException invalid(String detail) {
+    return new JobException(JobException.Kind.INVALID, detail);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.offload.jobs;
+
+/** Every event-bus address and failure code Offload uses. Payloads are JsonObject. */
+public final class Addresses {
+  /** Work requests for one job type: {@code offload.jobs.<type>}; the reply is the result. */
+  public static final String JOBS_PREFIX = "offload.jobs.";
+  /** Published: {"id"} of a job whose cancellation was requested; every worker checks its running jobs. */
+  public static final String CANCEL = "offload.control.cancel";
+  /** Sent by workers: {"id", "attempt", "progress"}. */
+  public static final String PROGRESS = "offload.control.progress";
+  /** Published after jobs were queued: {"types": [...]}; dispatchers look for work at once. */
+  public static final String WAKE = "offload.control.wake";
+
+  /** Reply failure code: the handler failed (its message is kept as the job error message). */
+  public static final int FAILURE_HANDLER = 1;
+  /** Reply failure code: the attempt stopped because cancellation was requested. */
+  public static final int FAILURE_CANCELLED = 2;
+
+  private Addresses() {
+  }
+
+  public static String jobs(String type) {
+    return JOBS_PREFIX + type;
+  }
+}

@@ -1,0 +1,165 @@
+package dev.offload.jobs;
+
+import dev.offload.config.OffloadConfig;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Moves queued jobs from the store to the workers, never more at once than the workers can
+ * run: the backlog stays in the store, so the event bus never holds more than a consumer buffers.
+ * It records each attempt's outcome, conditional on the attempt number, and retries failures
+ * with exponential backoff. One per worker node, on an event loop.
+ */
+public final class Dispatcher extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+  private static final int MAX_BATCH = 512;
+
+  private final JobStore store;
+  private final JobTypes types;
+  private final OffloadConfig.Workers settings;
+  private final Map<String, Integer> inFlight = new HashMap<>();
+  /** Types that may have due jobs in the store; cleared when a claim comes back short. */
+  private final Set<String> maybeQueued = new HashSet<>();
+  private Batcher<Outcome, Void> outcomes;
+  private Batcher<JobStore.Progress, Void> progress;
+  private boolean pumping;
+  private boolean pumpAgain;
+
+  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings) {
+    this.store = store;
+    this.types = types;
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    outcomes = new Batcher<>(MAX_BATCH, list -> store.finish(list).map(v -> nulls(list.size())));
+    progress = new Batcher<>(MAX_BATCH, list -> store.progress(list).map(v -> nulls(list.size())));
+    types.all().forEach(type -> maybeQueued.add(type.name()));
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.WAKE, this::onWake);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.PROGRESS, this::onProgress);
+    vertx.setPeriodic(settings.pollMillis(), id -> {
+      types.all().forEach(type -> maybeQueued.add(type.name()));
+      pump();
+    });
+    return store.recover(Instant.now())
+      .onSuccess(n -> {
+        if (n > 0) {
+          LOG.warn("Recovered {} job(s) left running by a previous process", n);
+        }
+        pump();
+      });
+  }
+
+  private void onWake(Message<JsonObject> message) {
+    JsonArray woken = message.body().getJsonArray("types", new JsonArray());
+    woken.forEach(name -> maybeQueued.add((String) name));
+    pump();
+  }
+
+  private void onProgress(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    progress.add(new JobStore.Progress(UUID.fromString(body.getString("id")), body.getInteger("attempt"),
+        body.getDouble("progress")))
+      .onFailure(err -> LOG.warn("Could not store progress: {}", err.toString()));
+  }
+
+  /** Claims as many due jobs as there is free capacity; coalesces calls made while a claim runs. */
+  private void pump() {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    pumpAgain = false;
+    List<Future<?>> claims = new java.util.ArrayList<>();
+    for (JobType type : types.all()) {
+      int free = type.concurrency() - inFlight.getOrDefault(type.name(), 0);
+      if (free > 0 && maybeQueued.contains(type.name())) {
+        claims.add(store.claim(type.name(), free, Instant.now()).onSuccess(jobs -> {
+          if (jobs.size() < free) {
+            maybeQueued.remove(type.name());
+          }
+          jobs.forEach(job -> run(type, job));
+        }));
+      }
+    }
+    Future.join(claims).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.error("Claiming jobs failed; will retry: {}", ar.cause().toString());
+      }
+      pumping = false;
+      if (pumpAgain) {
+        pump();
+      }
+    });
+  }
+
+  private void run(JobType type, Job job) {
+    inFlight.merge(type.name(), 1, Integer::sum);
+    JsonObject work = new JsonObject()
+      .put("id", job.id().toString())
+      .put("attempt", job.attempts())
+      .put("input", job.input());
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(job.timeoutSeconds() * 1000L);
+    vertx.eventBus().<JsonObject>request(Addresses.jobs(type.name()), work, options)
+      .map(reply -> Outcome.succeeded(job, reply.body(), Instant.now()))
+      .otherwise(failure -> failed(job, failure))
+      .compose(outcomes::add)
+      .onFailure(err -> LOG.error("Could not record the outcome of job {} attempt {}; recovery will retry it: {}",
+        job.id(), job.attempts(), err.toString()))
+      .onComplete(ar -> {
+        inFlight.merge(type.name(), -1, Integer::sum);
+        maybeQueued.add(type.name());
+        pump();
+      });
+  }
+
+  private Outcome failed(Job job, Throwable failure) {
+    Instant now = Instant.now();
+    JsonObject error;
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
+      // The worker may still be computing: ask it to stop. Its late reply is refused by the attempt check.
+      vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("id", job.id().toString()));
+      error = JobError.of(JobError.TIMEOUT, "attempt " + job.attempts() + " timed out after "
+        + job.timeoutSeconds() + " s");
+    } else if (failure instanceof ReplyException reply && reply.failureCode() == Addresses.FAILURE_CANCELLED) {
+      return Outcome.failed(job, JobState.CANCELLED, JobError.of(JobError.CANCELLED, "cancelled on request"),
+        null, now);
+    } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      error = JobError.of(JobError.HANDLER_ERROR, String.valueOf(reply.getMessage()));
+    } else {
+      error = JobError.of(JobError.LOST, "attempt " + job.attempts() + " could not be delivered: " + failure.getMessage());
+    }
+    if (job.attempts() < job.maxAttempts()) {
+      return Outcome.failed(job, JobState.QUEUED, error, now.plusMillis(backoffMillis(job.attempts())), now);
+    }
+    return Outcome.failed(job, JobState.FAILED, error, null, now);
+  }
+
+  /** Exponential: base, 2 x base, 4 x base ... capped. */
+  long backoffMillis(int attempt) {
+    long factor = 1L << Math.min(attempt - 1, 30);
+    return Math.min(settings.retryMaxMillis(), settings.retryBaseMillis() * factor);
+  }
+
+  private static List<Void> nulls(int size) {
+    return java.util.Collections.nCopies(size, null);
+  }
+}

@@ -1,0 +1,49 @@
+package dev.offload.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** A job as stored and as shown to its owner. {@code result}, {@code error} and the times may be null. */
+public record Job(
+  UUID id,
+  String owner,
+  String type,
+  JobState state,
+  JsonObject input,
+  JsonObject result,
+  JsonObject error,
+  Double progress,
+  int attempts,
+  int maxAttempts,
+  int timeoutSeconds,
+  boolean cancelRequested,
+  Instant createdAt,
+  Instant startedAt,
+  Instant finishedAt) {
+
+  /** The public JSON representation (DESIGN.md section 2). */
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("id", id.toString())
+      .put("type", type)
+      .put("state", state.wire())
+      .put("input", input)
+      .put("result", result)
+      .put("error", error)
+      .put("progress", progress)
+      .put("attempts", attempts)
+      .put("maxAttempts", maxAttempts)
+      .put("timeoutSeconds", timeoutSeconds)
+      .put("cancelRequested", cancelRequested)
+      .put("owner", owner)
+      .put("createdAt", time(createdAt))
+      .put("startedAt", time(startedAt))
+      .put("finishedAt", time(finishedAt));
+  }
+
+  private static String time(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+}

@@ -1,0 +1,18 @@
+package dev.offload.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+/** The {@code error} of a job: a stable code clients can switch on, and a human message. */
+public final class JobError {
+  public static final String TIMEOUT = "timeout";
+  public static final String HANDLER_ERROR = "handler_error";
+  public static final String CANCELLED = "cancelled";
+  public static final String LOST = "lost";
+
+  private JobError() {
+  }
+
+  public static JsonObject of(String code, String message) {
+    return new JsonObject().put("code", code).put("message", message);
+  }
+}

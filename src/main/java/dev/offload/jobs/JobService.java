@@ -1,0 +1,133 @@
+package dev.offload.jobs;
+
+import dev.offload.config.OffloadConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Validator;
+
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The use cases behind the API: submit, read, list and cancel jobs. One instance per HTTP
+ * verticle, so its group-commit batcher lives on that verticle's event loop.
+ */
+public final class JobService {
+  /** How long a client should wait before polling a job or retrying a refused submission. */
+  public static final int RETRY_AFTER_SECONDS = 1;
+  private static final int MAX_BATCH = 512;
+  private static final Validator SUBMISSION = JobTypes.validator(new JsonObject("""
+    {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["type", "input"],
+      "properties": {
+        "type": {"type": "string", "minLength": 1, "maxLength": 64},
+        "input": {"type": "object"},
+        "maxAttempts": {"type": "integer", "minimum": 1, "maximum": 100},
+        "timeoutSeconds": {"type": "integer", "minimum": 1, "maximum": 604800}
+      }
+    }"""));
+
+  private final Vertx vertx;
+  private final JobStore store;
+  private final JobTypes types;
+  private final Admission admission;
+  private final Batcher<NewJob, JobException> inserts;
+
+  public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig.Limits limits) {
+    this.vertx = vertx;
+    this.store = store;
+    this.types = types;
+    this.admission = new Admission(limits.backlog(), limits.activeJobsPerOwner());
+    this.inserts = new Batcher<>(MAX_BATCH, this::insertAndWake);
+  }
+
+  /** Validates and durably queues a job; the future completes only after the commit. */
+  public Future<Job> submit(Caller caller, JsonObject body) {
+    NewJob job;
+    try {
+      job = validate(caller, body);
+    } catch (JobException e) {
+      return Future.failedFuture(e);
+    }
+    return inserts.add(job).compose(refusal -> refusal == null
+      ? Future.succeededFuture(job.toQueuedJob())
+      : Future.failedFuture(refusal));
+  }
+
+  public Future<Job> get(Caller caller, UUID id) {
+    return store.find(id).compose(job -> job != null && caller.canSee(job)
+      ? Future.succeededFuture(job)
+      : Future.failedFuture(notFound(id)));
+  }
+
+  public Future<JobPage> list(Caller caller, JobState state, String type, int limit, JobQuery.Cursor after) {
+    return store.list(new JobQuery(caller.admin() ? null : caller.subject(), state, type, limit, after));
+  }
+
+  public Future<CancelResult> cancel(Caller caller, UUID id) {
+    return store.cancel(id, caller.admin() ? null : caller.subject())
+      .compose(result -> {
+        if (result == null) {
+          return Future.failedFuture(notFound(id));
+        }
+        if (result.effect() == CancelResult.Effect.ALREADY_FINISHED) {
+          return Future.failedFuture(new JobException(JobException.Kind.CONFLICT,
+            "job " + id + " has already finished (" + result.job().state().wire() + ")"));
+        }
+        if (result.effect() == CancelResult.Effect.REQUESTED) {
+          vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("id", id.toString()));
+        }
+        return Future.succeededFuture(result);
+      });
+  }
+
+  public JobTypes types() {
+    return types;
+  }
+
+  private NewJob validate(Caller caller, JsonObject body) {
+    String problem = JobTypes.problemWith(SUBMISSION, body);
+    if (problem != null) {
+      throw new JobException(JobException.Kind.INVALID, "invalid submission: " + problem);
+    }
+    JobType type = types.get(body.getString("type"));
+    if (type == null) {
+      throw new JobException(JobException.Kind.INVALID,
+        "unknown job type '" + body.getString("type") + "'; see GET /api/v1/job-types");
+    }
+    JsonObject input = body.getJsonObject("input");
+    problem = JobTypes.problemWith(type.inputValidator(), input);
+    if (problem != null) {
+      throw new JobException(JobException.Kind.INVALID, "invalid input for type '" + type.name() + "': " + problem);
+    }
+    return new NewJob(UUID.randomUUID(), caller.subject(), type.name(), input,
+      body.getInteger("maxAttempts", type.maxAttempts()),
+      body.getInteger("timeoutSeconds", type.timeoutFor(input)),
+      Instant.now());
+  }
+
+  private Future<List<JobException>> insertAndWake(List<NewJob> jobs) {
+    return store.insert(jobs, admission).onSuccess(refusals -> {
+      Set<String> queuedTypes = new LinkedHashSet<>();
+      for (int i = 0; i < jobs.size(); i++) {
+        if (refusals.get(i) == null) {
+          queuedTypes.add(jobs.get(i).type());
+        }
+      }
+      if (!queuedTypes.isEmpty()) {
+        vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray(List.copyOf(queuedTypes))));
+      }
+    });
+  }
+
+  private static JobException notFound(UUID id) {
+    return new JobException(JobException.Kind.NOT_FOUND, "no job " + id);
+  }
+}

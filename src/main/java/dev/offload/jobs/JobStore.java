@@ -1,0 +1,52 @@
+package dev.offload.jobs;
+
+import io.vertx.core.Future;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The durable record of every job: the source of truth. The event bus only carries work;
+ * anything lost on the way is recovered from here. Implementations live in the store package.
+ */
+public interface JobStore {
+
+  /**
+   * Admits and inserts a batch in one transaction (one disk sync for many submissions). Returns,
+   * in order, null for each stored job or the {@link JobException} that refused it (quota, backlog).
+   */
+  Future<List<JobException>> insert(List<NewJob> jobs, Admission admission);
+
+  /** The job, or null. */
+  Future<Job> find(UUID id);
+
+  Future<JobPage> list(JobQuery query);
+
+  /** Cancels a queued job, or flags a running one; null when no such job is visible to {@code owner} (null = any). */
+  Future<CancelResult> cancel(UUID id, String owner);
+
+  /** Moves up to {@code max} due queued jobs of a type to running, counting an attempt, oldest first. */
+  Future<List<Job>> claim(String type, int max, Instant now);
+
+  /** Records attempt outcomes in one transaction; each applies only if that attempt is still the running one. */
+  Future<Void> finish(List<Outcome> outcomes);
+
+  /** Stores progress (0..1) of a running attempt. */
+  Future<Void> progress(List<Progress> updates);
+
+  /**
+   * Start-up recovery after a crash: running jobs of a dead process go back to the queue (their attempt
+   * was counted) or fail as {@code lost} when no attempts are left. Returns how many were touched.
+   */
+  Future<Integer> recover(Instant now);
+
+  /** Succeeds when the store answers a trivial query (readiness). */
+  Future<Void> ping();
+
+  Future<Void> close();
+
+  /** A progress report of one attempt. */
+  record Progress(UUID id, int attempt, double value) {
+  }
+}

@@ -1,0 +1,30 @@
+package dev.offload.jobs;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Validator;
+
+/**
+ * A job handler with its effective settings (handler defaults overridden by config) and its
+ * compiled input validator.
+ */
+public record JobType(JobHandler handler, int concurrency, Integer timeoutSeconds, int maxAttempts,
+                      Validator inputValidator) {
+
+  public String name() {
+    return handler.type();
+  }
+
+  public int timeoutFor(JsonObject input) {
+    return timeoutSeconds != null ? timeoutSeconds : handler.timeoutSeconds(input);
+  }
+
+  public JsonObject describe() {
+    return new JsonObject()
+      .put("type", name())
+      .put("description", handler.description())
+      .put("inputSchema", handler.inputSchema())
+      .put("timeoutSeconds", timeoutSeconds)
+      .put("maxAttempts", maxAttempts)
+      .put("blocking", handler.blocking());
+  }
+}

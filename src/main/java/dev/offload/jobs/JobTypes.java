@@ -1,0 +1,97 @@
+package dev.offload.jobs;
+
+import dev.offload.config.ConfigException;
+import dev.offload.config.OffloadConfig;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Validator;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/** The job types this node knows, loaded with {@link ServiceLoader} and configured once at start. */
+public final class JobTypes {
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+  private static final JsonSchemaOptions SCHEMA_OPTIONS = new JsonSchemaOptions()
+    .setDraft(Draft.DRAFT202012)
+    .setBaseUri("https://offload.dev/schemas/")
+    .setOutputFormat(OutputFormat.Basic);
+
+  private final Map<String, JobType> types;
+
+  private JobTypes(Map<String, JobType> types) {
+    this.types = types;
+  }
+
+  /** Loads every handler on the class path and applies the per-type config. */
+  public static JobTypes load(OffloadConfig config) {
+    List<JobHandler> handlers = new ArrayList<>();
+    ServiceLoader.load(JobHandler.class).forEach(handlers::add);
+    return of(handlers, config);
+  }
+
+  public static JobTypes of(Collection<JobHandler> handlers, OffloadConfig config) {
+    Map<String, JobType> types = new TreeMap<>();
+    for (JobHandler handler : handlers) {
+      String name = handler.type();
+      if (!NAME.matcher(name).matches()) {
+        throw new IllegalStateException("job type name '" + name + "' of " + handler.getClass().getName()
+          + " must match " + NAME.pattern());
+      }
+      if (types.containsKey(name)) {
+        throw new IllegalStateException("two handlers for job type '" + name + "'");
+      }
+      OffloadConfig.JobTypeSettings settings = config.jobTypes()
+        .getOrDefault(name, new OffloadConfig.JobTypeSettings(null, null, null));
+      int defaultConcurrency = handler.blocking()
+        ? config.workers().blockingThreads() : config.workers().asyncConcurrency();
+      int concurrency = settings.concurrency() != null ? settings.concurrency() : defaultConcurrency;
+      int maxAttempts = settings.maxAttempts() != null ? settings.maxAttempts() : handler.maxAttempts();
+      Validator validator = validator(handler.inputSchema());
+      types.put(name, new JobType(handler, concurrency, settings.timeoutSeconds(), maxAttempts, validator));
+    }
+    for (String configured : config.jobTypes().keySet()) {
+      if (!types.containsKey(configured)) {
+        throw new ConfigException("config key 'jobTypes." + configured + "' names an unknown job type; known: "
+          + types.keySet());
+      }
+    }
+    return new JobTypes(Map.copyOf(types));
+  }
+
+  /** The type, or null. */
+  public JobType get(String name) {
+    return types.get(name);
+  }
+
+  public Collection<JobType> all() {
+    return new TreeMap<>(types).values();
+  }
+
+  /** Validates {@code input} against the type's schema; returns null when valid, else a short reason. */
+  public static String problemWith(Validator validator, Object input) {
+    OutputUnit result = validator.validate(input);
+    if (Boolean.TRUE.equals(result.getValid())) {
+      return null;
+    }
+    List<OutputUnit> errors = result.getErrors();
+    OutputUnit first = errors == null || errors.isEmpty() ? result : errors.get(errors.size() - 1);
+    String where = first.getInstanceLocation() == null || first.getInstanceLocation().isEmpty()
+      ? "(root)" : first.getInstanceLocation();
+    return where + ": " + first.getError();
+  }
+
+  /** Compiles a schema with the options every Offload schema uses. */
+  public static Validator validator(JsonObject schema) {
+    return Validator.create(JsonSchema.of(schema), SCHEMA_OPTIONS);
+  }
+}

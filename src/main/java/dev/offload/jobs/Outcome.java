@@ -1,0 +1,23 @@
+package dev.offload.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * How one attempt ended, to be written only if the job is still running that same attempt
+ * (a late reply from an attempt already given up changes nothing). {@code state} QUEUED means
+ * "retry at {@code runAt}"; a job whose cancellation was requested is cancelled instead.
+ */
+public record Outcome(UUID id, int attempt, JobState state, JsonObject result, JsonObject error, Instant runAt,
+                      Instant at) {
+
+  public static Outcome succeeded(Job job, JsonObject result, Instant at) {
+    return new Outcome(job.id(), job.attempts(), JobState.SUCCEEDED, result, null, null, at);
+  }
+
+  public static Outcome failed(Job job, JobState state, JsonObject error, Instant runAt, Instant at) {
+    return new Outcome(job.id(), job.attempts(), state, null, error, runAt, at);
+  }
+}

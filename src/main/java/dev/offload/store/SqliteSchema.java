@@ -1,0 +1,73 @@
+package dev.offload.store;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+
+import java.util.List;
+
+/**
+ * Schema evolution for the SQLite store: migration N runs once, in a transaction, when the
+ * database's {@code user_version} is below N. Append new migrations; never edit a released one.
+ */
+final class SqliteSchema {
+
+  static final List<List<String>> MIGRATIONS = List.of(
+    List.of(
+      """
+      CREATE TABLE jobs (
+        id               TEXT PRIMARY KEY,
+        owner            TEXT    NOT NULL,
+        type             TEXT    NOT NULL,
+        state            TEXT    NOT NULL,
+        input            TEXT    NOT NULL,
+        result           TEXT,
+        error            TEXT,
+        progress         REAL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        max_attempts     INTEGER NOT NULL,
+        timeout_seconds  INTEGER NOT NULL,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        run_at           INTEGER NOT NULL,
+        created_at       INTEGER NOT NULL,
+        started_at       INTEGER,
+        finished_at      INTEGER
+      )""",
+      // Listing newest first, per owner and for admins.
+      "CREATE INDEX jobs_owner_created ON jobs (owner, created_at DESC, id DESC)",
+      "CREATE INDEX jobs_created ON jobs (created_at DESC, id DESC)",
+      // The queue: due jobs of a type, oldest first. Partial, so finished jobs cost nothing.
+      "CREATE INDEX jobs_queue ON jobs (type, run_at, created_at) WHERE state = 'queued'",
+      // Admission counts: active jobs per owner, and the backlog.
+      "CREATE INDEX jobs_active_owner ON jobs (owner) WHERE state IN ('queued', 'running')",
+      "CREATE INDEX jobs_running ON jobs (state) WHERE state = 'running'"));
+
+  private SqliteSchema() {
+  }
+
+  /** Brings the database to the latest version; returns the version it was at. */
+  static Future<Integer> migrate(Pool writer) {
+    return writer.withConnection(conn -> conn.query("PRAGMA user_version").execute()
+      .map(rows -> rows.iterator().next().getInteger(0))
+      .compose(current -> apply(conn, current).map(current)));
+  }
+
+  private static Future<Void> apply(SqlConnection conn, int current) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = current; i < MIGRATIONS.size(); i++) {
+      int version = i + 1;
+      List<String> statements = MIGRATIONS.get(i);
+      chain = chain.compose(v -> conn.begin().compose(tx -> {
+        Future<Void> steps = Future.succeededFuture();
+        for (String sql : statements) {
+          steps = steps.compose(x -> conn.query(sql).execute().mapEmpty());
+        }
+        return steps
+          .compose(x -> conn.query("PRAGMA user_version = " + version).execute().mapEmpty())
+          .compose(x -> tx.commit())
+          .recover(err -> tx.rollback().transform(r -> Future.failedFuture(err)));
+      }));
+    }
+    return chain;
+  }
+}

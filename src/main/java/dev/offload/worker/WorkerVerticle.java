@@ -1,0 +1,91 @@
+package dev.offload.worker;
+
+import dev.offload.jobs.Addresses;
+import dev.offload.jobs.JobContext;
+import dev.offload.jobs.JobType;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the attempts of one job type that arrive on {@code offload.jobs.<type>}. The verticle
+ * itself lives on an event loop. A blocking handler runs on this type's own worker pool (sized
+ * by its concurrency), so a free thread always takes the next attempt and CPU-bound work never
+ * touches the event loops or the pool the store uses; a non-blocking handler runs on the event
+ * loop and holds no thread while it waits.
+ */
+public final class WorkerVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
+
+  private final JobType type;
+  private final long progressIntervalMillis;
+  private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
+  private WorkerExecutor pool;
+
+  public WorkerVerticle(JobType type, long progressIntervalMillis) {
+    this.type = type;
+    this.progressIntervalMillis = progressIntervalMillis;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (type.handler().blocking()) {
+      // Attempts may run for hours: raise the blocked-thread warning limit to match.
+      pool = vertx.createSharedWorkerExecutor("offload-" + type.name(), type.concurrency(), 7, TimeUnit.DAYS);
+    }
+    MessageConsumer<JsonObject> work = vertx.eventBus().consumer(Addresses.jobs(type.name()), this::onWork);
+    MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.CANCEL, this::onCancel);
+    return Future.all(work.completion(), cancel.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    running.values().forEach(RunningJob::cancel);
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  private void onWork(Message<JsonObject> message) {
+    RunningJob job = new RunningJob(vertx, message.body(), progressIntervalMillis);
+    running.put(job.id(), job);
+    Future<JsonObject> attempt = pool == null
+      ? runHandler(job)
+      : pool.executeBlocking(() -> runHandler(job), false).compose(f -> f);
+    attempt.onComplete(ar -> {
+      running.remove(job.id());
+      if (ar.succeeded()) {
+        message.reply(ar.result() == null ? new JsonObject() : ar.result());
+      } else if (ar.cause() instanceof JobContext.CancelledException || job.cancelled()) {
+        message.fail(Addresses.FAILURE_CANCELLED, "cancelled");
+      } else {
+        LOG.info("Job {} ({}) attempt {} failed: {}", job.id(), type.name(), job.attempt(), ar.cause().toString());
+        String reason = ar.cause().getMessage();
+        message.fail(Addresses.FAILURE_HANDLER, reason == null ? "the handler failed" : reason);
+      }
+    });
+  }
+
+  private Future<JsonObject> runHandler(RunningJob job) {
+    try {
+      return type.handler().run(job);
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private void onCancel(Message<JsonObject> message) {
+    RunningJob job = running.get(UUID.fromString(message.body().getString("id")));
+    if (job != null) {
+      job.cancel();
+    }
+  }
+}
