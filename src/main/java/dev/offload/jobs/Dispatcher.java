@@ -40,6 +40,7 @@ public final class Dispatcher extends VerticleBase {
   private Batcher<JobStore.Progress, Void> progress;
   private boolean pumping;
   private boolean pumpAgain;
+  private boolean stopped;
 
   public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings) {
     this.store = store;
@@ -67,6 +68,13 @@ public final class Dispatcher extends VerticleBase {
       });
   }
 
+  @Override
+  public Future<?> stop() {
+    // Attempts in flight stay running in the store; start-up recovery re-queues them.
+    stopped = true;
+    return Future.succeededFuture();
+  }
+
   private void onWake(Message<JsonObject> message) {
     JsonArray woken = message.body().getJsonArray("types", new JsonArray());
     woken.forEach(name -> maybeQueued.add((String) name));
@@ -82,6 +90,9 @@ public final class Dispatcher extends VerticleBase {
 
   /** Claims as many due jobs as there is free capacity; coalesces calls made while a claim runs. */
   private void pump() {
+    if (stopped) {
+      return;
+    }
     if (pumping) {
       pumpAgain = true;
       return;
@@ -101,7 +112,7 @@ public final class Dispatcher extends VerticleBase {
       }
     }
     Future.join(claims).onComplete(ar -> {
-      if (ar.failed()) {
+      if (ar.failed() && !stopped) {
         LOG.error("Claiming jobs failed; will retry: {}", ar.cause().toString());
       }
       pumping = false;
@@ -122,8 +133,12 @@ public final class Dispatcher extends VerticleBase {
       .map(reply -> Outcome.succeeded(job, reply.body(), Instant.now()))
       .otherwise(failure -> failed(job, failure))
       .compose(outcomes::add)
-      .onFailure(err -> LOG.error("Could not record the outcome of job {} attempt {}; recovery will retry it: {}",
-        job.id(), job.attempts(), err.toString()))
+      .onFailure(err -> {
+        if (!stopped) {
+          LOG.error("Could not record the outcome of job {} attempt {}; recovery will retry it: {}",
+            job.id(), job.attempts(), err.toString());
+        }
+      })
       .onComplete(ar -> {
         inFlight.merge(type.name(), -1, Integer::sum);
         maybeQueued.add(type.name());

@@ -110,7 +110,7 @@ public final class JobService {
     return new NewJob(UUID.randomUUID(), caller.subject(), type.name(), input,
       body.getInteger("maxAttempts", type.maxAttempts()),
       body.getInteger("timeoutSeconds", type.timeoutFor(input)),
-      Instant.now());
+      Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
   }
 
   private Future<List<JobException>> insertAndWake(List<NewJob> jobs) {

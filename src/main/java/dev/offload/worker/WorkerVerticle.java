@@ -31,6 +31,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final long progressIntervalMillis;
   private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
   private WorkerExecutor pool;
+  private volatile boolean stopping;
 
   public WorkerVerticle(JobType type, long progressIntervalMillis) {
     this.type = type;
@@ -48,8 +49,13 @@ public final class WorkerVerticle extends VerticleBase {
     return Future.all(work.completion(), cancel.completion());
   }
 
+  /**
+   * Stops the handlers without answering: their jobs stay running in the store, exactly as after a
+   * crash, and start-up recovery queues them again. (Graceful hand-back is future work.)
+   */
   @Override
   public Future<?> stop() {
+    stopping = true;
     running.values().forEach(RunningJob::cancel);
     return pool == null ? Future.succeededFuture() : pool.close();
   }
@@ -62,6 +68,9 @@ public final class WorkerVerticle extends VerticleBase {
       : pool.executeBlocking(() -> runHandler(job), false).compose(f -> f);
     attempt.onComplete(ar -> {
       running.remove(job.id());
+      if (stopping) {
+        return;
+      }
       if (ar.succeeded()) {
         message.reply(ar.result() == null ? new JsonObject() : ar.result());
       } else if (ar.cause() instanceof JobContext.CancelledException || job.cancelled()) {

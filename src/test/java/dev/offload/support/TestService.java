@@ -1,0 +1,150 @@
+package dev.offload.support;
+
+import dev.offload.app.MainVerticle;
+import dev.offload.auth.JwtSetup;
+import dev.offload.config.OffloadConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A real Offload service for tests: the main verticle deployed on a given Vert.x with a SQLite
+ * file in a temporary directory, HTTP on a free port, and a client that speaks to it with tokens
+ * signed by the service's own dev secret.
+ */
+public final class TestService {
+  public static final String ISSUER = "offload-test";
+  public static final String AUDIENCE = "offload-tests";
+  public static final String READ_WRITE = "jobs:read jobs:write";
+
+  public final Vertx vertx;
+  public final OffloadConfig config;
+  public final WebClient client;
+  private final MainVerticle main;
+  private final String deploymentId;
+  private final JWTAuth signer;
+
+  private TestService(Vertx vertx, OffloadConfig config, MainVerticle main, String deploymentId, JWTAuth signer) {
+    this.vertx = vertx;
+    this.config = config;
+    this.main = main;
+    this.deploymentId = deploymentId;
+    this.signer = signer;
+    this.client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+      .setDefaultPort(main.httpPort()).setKeepAlive(true));
+  }
+
+  /** The config every test starts from: dev mode, port 0, one HTTP verticle, the given data dir. */
+  public static JsonObject baseConfig(Path dataDir) {
+    return new JsonObject()
+      .put("mode", "dev")
+      .put("dataDir", dataDir.toString())
+      .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+      .put("auth", new JsonObject().put("issuer", ISSUER).put("audience", AUDIENCE))
+      .put("workers", new JsonObject().put("pollMillis", 100).put("retryBaseMillis", 100)
+        .put("progressIntervalMillis", 100));
+  }
+
+  public static TestService start(Vertx vertx, Path dataDir) {
+    return start(vertx, baseConfig(dataDir));
+  }
+
+  public static TestService start(Vertx vertx, JsonObject config) {
+    OffloadConfig settings = OffloadConfig.from(config, Map.of());
+    MainVerticle main = new MainVerticle(Map.of());
+    String id = await(vertx.deployVerticle(main, new DeploymentOptions().setConfig(config)));
+    String secret = await(JwtSetup.secret(vertx, settings));
+    return new TestService(vertx, settings, main, id, JwtSetup.provider(vertx, secret, settings.auth()));
+  }
+
+  /** Undeploys the service (HTTP, dispatcher, workers, store) but keeps the Vert.x instance. */
+  public void stop() {
+    client.close();
+    await(vertx.undeploy(deploymentId));
+  }
+
+  public String token(String subject, String scope) {
+    return JwtSetup.sign(signer, config.auth(), subject, scope, 600);
+  }
+
+  public JWTAuth signer() {
+    return signer;
+  }
+
+  public HttpRequest<Buffer> request(HttpMethod method, String path, String token) {
+    HttpRequest<Buffer> request = client.request(method, path);
+    if (token != null) {
+      request.bearerTokenAuthentication(token);
+    }
+    return request;
+  }
+
+  public HttpResponse<Buffer> get(String path, String token) {
+    return await(request(HttpMethod.GET, path, token).send());
+  }
+
+  public HttpResponse<Buffer> delete(String path, String token) {
+    return await(request(HttpMethod.DELETE, path, token).send());
+  }
+
+  public HttpResponse<Buffer> post(String path, String token, JsonObject body) {
+    return await(request(HttpMethod.POST, path, token).sendJsonObject(body));
+  }
+
+  /** Submits a job and returns the 202 body; fails the test on any other status. */
+  public JsonObject submit(String token, String type, JsonObject input) {
+    HttpResponse<Buffer> response = post("/api/v1/jobs", token, new JsonObject().put("type", type).put("input", input));
+    if (response.statusCode() != 202) {
+      throw new AssertionError("submit answered " + response.statusCode() + ": " + response.bodyAsString());
+    }
+    return response.bodyAsJsonObject();
+  }
+
+  /** Polls the job until it is in one of {@code states}; fails after {@code timeout}. */
+  public JsonObject awaitState(String token, String id, Duration timeout, String... states) {
+    Set<String> wanted = Set.of(states);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonObject job = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<Buffer> response = get("/api/v1/jobs/" + id, token);
+      job = response.bodyAsJsonObject();
+      if (response.statusCode() == 200 && wanted.contains(job.getString("state"))) {
+        return job;
+      }
+      sleep(50);
+    }
+    throw new AssertionError("job " + id + " did not reach " + wanted + " within " + timeout + "; last: " + job);
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.await(60, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("timed out waiting for a future", e);
+    }
+  }
+
+  public static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
