@@ -117,9 +117,19 @@ public final class SqliteJobStore implements JobStore {
     return dataSource;
   }
 
+  /**
+   * Every write runs in a transaction. Besides atomicity this matters because vertx-jdbc-client
+   * 5.0.7 leaves a connection in manual-commit mode after its first transaction (JDBCTxOp calls
+   * setAutoCommit(false) after commit): a plain statement on the writer would stay uncommitted
+   * until the next transaction.
+   */
+  private <T> Future<T> write(java.util.function.Function<SqlConnection, Future<T>> work) {
+    return writer.withTransaction(work);
+  }
+
   @Override
   public Future<List<JobException>> insert(List<NewJob> jobs, Admission admission) {
-    return writer.withTransaction(conn -> admit(conn, jobs, admission).compose(refusals -> {
+    return write(conn -> admit(conn, jobs, admission).compose(refusals -> {
       List<Tuple> rows = new ArrayList<>();
       for (int i = 0; i < jobs.size(); i++) {
         if (refusals.get(i) == null) {
@@ -218,7 +228,7 @@ public final class SqliteJobStore implements JobStore {
   public Future<CancelResult> cancel(UUID id, String owner) {
     long now = Instant.now().toEpochMilli();
     String cancelled = JobError.of(JobError.CANCELLED, "cancelled on request").encode();
-    return writer.withTransaction(conn -> conn.preparedQuery(CANCEL_QUEUED)
+    return write(conn -> conn.preparedQuery(CANCEL_QUEUED)
       .execute(Tuple.of(cancelled, now, id.toString(), owner))
       .compose(rows -> rows.size() > 0
         ? Future.succeededFuture(new CancelResult(first(rows), CancelResult.Effect.CANCELLED))
@@ -233,7 +243,7 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<List<Job>> claim(String type, int max, Instant now) {
-    return writer.preparedQuery(CLAIM).execute(Tuple.of(now.toEpochMilli(), type, max)).map(rows -> {
+    return write(conn -> conn.preparedQuery(CLAIM).execute(Tuple.of(now.toEpochMilli(), type, max))).map(rows -> {
       List<Job> jobs = new ArrayList<>(rows.size());
       rows.forEach(row -> jobs.add(toJob(row)));
       jobs.sort(java.util.Comparator.comparing(Job::createdAt));
@@ -249,21 +259,21 @@ public final class SqliteJobStore implements JobStore {
       rows.add(Tuple.of(o.id().toString(), o.attempt(), o.state().wire(), encode(o.result()), cancelled,
         encode(o.error()), o.runAt() == null ? null : o.runAt().toEpochMilli(), o.at().toEpochMilli()));
     }
-    return writer.withTransaction(conn -> conn.preparedQuery(FINISH).executeBatch(rows)).mapEmpty();
+    return write(conn -> conn.preparedQuery(FINISH).executeBatch(rows)).mapEmpty();
   }
 
   @Override
   public Future<Void> progress(List<Progress> updates) {
     List<Tuple> rows = new ArrayList<>(updates.size());
     updates.forEach(p -> rows.add(Tuple.of(p.value(), p.id().toString(), p.attempt())));
-    return writer.withTransaction(conn -> conn.preparedQuery(PROGRESS).executeBatch(rows)).mapEmpty();
+    return write(conn -> conn.preparedQuery(PROGRESS).executeBatch(rows)).mapEmpty();
   }
 
   @Override
   public Future<Integer> recover(Instant now) {
     String cancelled = JobError.of(JobError.CANCELLED, "cancelled on request").encode();
     String lost = JobError.of(JobError.LOST, "the process running this job stopped before it finished").encode();
-    return writer.preparedQuery(RECOVER).execute(Tuple.of(cancelled, lost, now.toEpochMilli()))
+    return write(conn -> conn.preparedQuery(RECOVER).execute(Tuple.of(cancelled, lost, now.toEpochMilli())))
       .map(RowSet::rowCount);
   }
 
