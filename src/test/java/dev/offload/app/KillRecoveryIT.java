@@ -1,0 +1,144 @@
+package dev.offload.app;
+
+import dev.offload.auth.JwtSetup;
+import dev.offload.config.OffloadConfig;
+import dev.offload.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.offload.support.TestService.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real thing: the packaged service ({@code java -jar target/offload.jar}) is killed with
+ * SIGKILL while jobs are queued and running, started again on the same data directory, and every
+ * job it had accepted finishes with the right result.
+ */
+class KillRecoveryIT {
+  private Vertx vertx;
+  private WebClient client;
+  private Process process;
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (process != null) {
+      process.destroyForcibly();
+    }
+    await(vertx.close());
+  }
+
+  @Test
+  void everyAcceptedJobFinishesAfterKillDashNine(@TempDir Path dir) throws Exception {
+    int port = freePort();
+    JsonObject config = new JsonObject()
+      .put("mode", "dev")
+      .put("dataDir", dir.resolve("data").toString())
+      .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port))
+      .put("auth", new JsonObject().put("issuer", TestService.ISSUER).put("audience", TestService.AUDIENCE))
+      .put("workers", new JsonObject().put("asyncConcurrency", 4).put("blockingThreads", 1).put("pollMillis", 100));
+    Path configFile = dir.resolve("config.json");
+    Files.writeString(configFile, config.encodePrettily());
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+
+    process = start(configFile, dir.resolve("first.log"));
+    OffloadConfig settings = OffloadConfig.from(config, Map.of());
+    String token = JwtSetup.sign(JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth()),
+      settings.auth(), "alice", TestService.READ_WRITE, 600);
+
+    Map<String, JsonObject> expected = new HashMap<>();
+    List<String> sleeps = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String id = submit(token, "sleep", new JsonObject().put("seconds", 3));
+      sleeps.add(id);
+      expected.put(id, new JsonObject().put("sleptSeconds", 3));
+    }
+    for (int i = 0; i < 4; i++) {
+      expected.put(submit(token, "primes", new JsonObject().put("limit", 20_000_000)),
+        new JsonObject().put("count", 1_270_607));
+    }
+    // Wait until work is really in flight, then kill without warning.
+    waitFor(() -> state(token, sleeps.get(0)).equals("running"), Duration.ofSeconds(20));
+    process.destroyForcibly().waitFor();
+    assertThat(process.exitValue()).isEqualTo(137);
+
+    process = start(configFile, dir.resolve("second.log"));
+    for (Map.Entry<String, JsonObject> entry : expected.entrySet()) {
+      waitFor(() -> List.of("succeeded", "failed", "cancelled").contains(state(token, entry.getKey())),
+        Duration.ofSeconds(60));
+      JsonObject job = get(token, entry.getKey()).bodyAsJsonObject();
+      assertThat(job.getString("state")).as("job %s", job).isEqualTo("succeeded");
+      assertThat(job.getJsonObject("result")).isEqualTo(entry.getValue());
+    }
+    JsonObject interrupted = get(token, sleeps.get(0)).bodyAsJsonObject();
+    assertThat(interrupted.getInteger("attempts")).as("the killed attempt counts").isEqualTo(2);
+  }
+
+  private Process start(Path configFile, Path log) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = System.getProperty("offload.jar", "target/offload.jar");
+    Process started = new ProcessBuilder(java, "-jar", jar, "-conf", configFile.toString())
+      .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    process = started;
+    waitFor(() -> {
+      try {
+        return await(client.get("/health/ready").send()).statusCode() == 200;
+      } catch (Throwable notYet) {
+        return false;
+      }
+    }, Duration.ofSeconds(60));
+    return started;
+  }
+
+  private String submit(String token, String type, JsonObject input) {
+    HttpResponse<Buffer> response = await(client.post("/api/v1/jobs").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject().put("type", type).put("input", input)));
+    assertThat(response.statusCode()).isEqualTo(202);
+    return response.bodyAsJsonObject().getString("id");
+  }
+
+  private HttpResponse<Buffer> get(String token, String id) {
+    return await(client.get("/api/v1/jobs/" + id).bearerTokenAuthentication(token).send());
+  }
+
+  private String state(String token, String id) {
+    return get(token, id).bodyAsJsonObject().getString("state");
+  }
+
+  private void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(process.isAlive()).as("the service process is alive").isTrue();
+      assertThat(System.nanoTime()).as("waited %s", timeout).isLessThan(deadline);
+      TestService.sleep(100);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
