@@ -226,10 +226,7 @@ class JobApiTest {
   void submitThatIsNotJsonIs415() {
     assertProblem(await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
       .putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("type=sleep"))), 415);
-    assertProblem(await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
-      .putHeader("Content-Type", "multipart/form-data; boundary=x")
-      .sendBuffer(Buffer.buffer("--x\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nhi\r\n--x--\r\n"))), 415);
-    assertThat(Path.of("file-uploads")).doesNotExist();
+    assertProblem(await(service.request(HttpMethod.POST, "/api/v1/jobs", alice).send()), 415);
   }
 
   @Test

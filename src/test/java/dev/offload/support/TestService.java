@@ -78,6 +78,11 @@ public final class TestService {
     await(vertx.undeploy(deploymentId));
   }
 
+  /** The HTTP port the service listens on. */
+  public int port() {
+    return main.httpPort();
+  }
+
   public String token(String subject, String scope) {
     return JwtSetup.sign(signer, config.auth(), subject, scope, 600);
   }
