@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,22 +80,32 @@ public final class SqliteJobStore implements JobStore {
     + "WHERE id = ?1 AND state = 'running' AND (?2 IS NULL OR owner = ?2) RETURNING " + COLUMNS;
   private static final String FIND = "SELECT " + COLUMNS + " FROM jobs WHERE id = ?";
 
+  private final Vertx vertx;
+  private final FileLock lock;
   private final Pool writer;
   private final Pool readers;
 
-  private SqliteJobStore(Pool writer, Pool readers) {
+  private SqliteJobStore(Vertx vertx, FileLock lock, Pool writer, Pool readers) {
+    this.vertx = vertx;
+    this.lock = lock;
     this.writer = writer;
     this.readers = readers;
   }
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   public static Future<JobStore> open(Vertx vertx, OffloadConfig.Store config) {
+    Path lockFile = config.sqliteFile().resolveSibling(config.sqliteFile().getFileName() + ".lock");
+    return vertx.executeBlocking(() -> FileLock.acquire(lockFile))
+      .compose(lock -> open(vertx, config, lock));
+  }
+
+  private static Future<JobStore> open(Vertx vertx, OffloadConfig.Store config, FileLock lock) {
     String url = "jdbc:sqlite:" + config.sqliteFile().toAbsolutePath();
     Pool writer = JDBCPool.pool(vertx, dataSource(url, config, true), new PoolOptions().setMaxSize(1)
       .setName("offload-sqlite-writer"));
     Pool readers = JDBCPool.pool(vertx, dataSource(url, config, false),
       new PoolOptions().setMaxSize(config.readConnections()).setName("offload-sqlite-readers"));
-    SqliteJobStore store = new SqliteJobStore(writer, readers);
+    SqliteJobStore store = new SqliteJobStore(vertx, lock, writer, readers);
     return SqliteSchema.migrate(writer)
       .onSuccess(from -> LOG.info("SQLite store {} ready (schema version {} -> {})", config.sqliteFile(), from,
         SqliteSchema.MIGRATIONS.size()))
@@ -284,7 +295,12 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<Void> close() {
-    return Future.join(writer.close(), readers.close()).mapEmpty();
+    return Future.join(writer.close(), readers.close())
+      .eventually(() -> vertx.executeBlocking(() -> {
+        lock.close();
+        return null;
+      }))
+      .mapEmpty();
   }
 
   private static Job first(RowSet<Row> rows) {

@@ -223,4 +223,14 @@ class SqliteJobStoreTest {
     store = await(SqliteJobStore.open(vertx, config.store()));
     assertThat(await(store.find(job.id()))).isEqualTo(job.toQueuedJob());
   }
+
+  @Test
+  void aSecondProcessCannotOpenTheSameStore() {
+    Throwable refused = await(SqliteJobStore.open(vertx, config.store())
+      .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
+    assertThat(refused).hasMessageContaining("another Offload process is using this data directory");
+    await(store.close());
+    store = await(SqliteJobStore.open(vertx, config.store()));
+    assertThat(await(store.ping())).isNull();
+  }
 }

@@ -1,0 +1,45 @@
+package dev.offload.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An exclusive OS lock on a file next to the SQLite database. Two processes on one embedded
+ * store would each "recover" the other's running jobs and run them twice; the second one
+ * refuses to start instead.
+ */
+final class FileLock implements AutoCloseable {
+  private final FileChannel channel;
+  private final java.nio.channels.FileLock lock;
+
+  private FileLock(FileChannel channel, java.nio.channels.FileLock lock) {
+    this.channel = channel;
+    this.lock = lock;
+  }
+
+  /** Blocking: call from a worker thread. */
+  static FileLock acquire(Path path) throws IOException {
+    FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException heldInThisJvm) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IllegalStateException("another Offload process is using this data directory (" + path
+        + " is locked); the embedded SQLite store serves one process only");
+    }
+    return new FileLock(channel, lock);
+  }
+
+  @Override
+  public void close() throws IOException {
+    lock.release();
+    channel.close();
+  }
+}
