@@ -76,19 +76,27 @@ public final class JwtSetup {
     JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
       .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
       .setJWTOptions(jwtOptions));
-    refuseUnsecureMode(jwt);
+    refuseUnsecureMode(jwt, auth);
     return jwt;
   }
 
   /**
    * vertx-auth-jwt with no usable key runs in "unsecure" mode and accepts {@code alg: none}
-   * tokens. Probe it with one and refuse to start if it is accepted.
+   * tokens. Probe it with one and refuse to start if it is accepted. The probe carries the
+   * configured issuer and audience: without them the verifier would refuse it for that reason
+   * alone and hide that it checks no signature.
    */
-  static void refuseUnsecureMode(JWTAuth jwt) {
+  static void refuseUnsecureMode(JWTAuth jwt, OffloadConfig.Auth auth) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    String payload = b64.encodeToString(new JsonObject().put("sub", "probe")
-      .put("exp", Long.MAX_VALUE / 1000).encode().getBytes(StandardCharsets.UTF_8));
+    JsonObject claims = new JsonObject().put("sub", "probe").put("exp", Long.MAX_VALUE / 1000);
+    if (auth.issuer() != null) {
+      claims.put("iss", auth.issuer());
+    }
+    if (auth.audience() != null) {
+      claims.put("aud", auth.audience());
+    }
+    String payload = b64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
     Future<?> accepted;
     try {
       accepted = jwt.authenticate(new TokenCredentials(header + "." + payload + "."));

@@ -136,12 +136,11 @@ final class ConfigReader {
     for (String name : object.fieldNames()) {
       String path = prefix + name;
       Object value = object.getValue(name);
-      if (read.contains(path)) {
-        continue;
-      }
-      if (value instanceof JsonObject child && read.stream().anyMatch(p -> p.startsWith(path + "."))) {
+      // An object read only for its names (jobTypes) still has its own keys checked.
+      if (value instanceof JsonObject child
+        && (read.contains(path) || read.stream().anyMatch(p -> p.startsWith(path + ".")))) {
         collectUnknown(child, path + ".", unknown);
-      } else {
+      } else if (!read.contains(path)) {
         unknown.add(path);
       }
     }
