@@ -32,6 +32,7 @@ public final class MainVerticle extends VerticleBase {
   private final Map<String, String> env;
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
   private OffloadConfig settings;
+  private JWTAuth jwt;
   private JobStore store;
 
   public MainVerticle() {
@@ -47,11 +48,15 @@ public final class MainVerticle extends VerticleBase {
   public Future<?> start() {
     settings = OffloadConfig.from(config(), env);
     JobTypes types = JobTypes.load(settings);
-    return vertx.fileSystem().mkdirs(settings.dataDir().toString())
+    // The token verifier comes first: a bad key must stop start-up before any job is touched.
+    return (settings.runsApi() ? JwtSetup.create(vertx, settings) : Future.<JWTAuth>succeededFuture())
+      .onSuccess(verifier -> jwt = verifier)
+      .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString()))
       .compose(v -> SqliteJobStore.open(vertx, settings.store()))
       .onSuccess(opened -> store = opened)
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types) : Future.succeededFuture())
+      .onFailure(err -> stop())
       .onSuccess(v -> LOG.info("Offload started: mode {}, roles {}, job types {}{}", settings.mode(),
         settings.roles(), types.all().stream().map(JobType::name).toList(),
         settings.runsApi() ? ", listening on http://" + settings.http().host() + ":" + httpPort() : ""));
@@ -69,11 +74,11 @@ public final class MainVerticle extends VerticleBase {
   private Future<?> deployHttp(JobTypes types) {
     int instances = settings.http().instances() > 0
       ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
-    return JwtSetup.create(vertx, settings).compose((JWTAuth jwt) -> vertx.deployVerticle(() -> {
+    return vertx.deployVerticle(() -> {
       HttpVerticle verticle = new HttpVerticle(settings, store, types, jwt);
       httpVerticles.add(verticle);
       return verticle;
-    }, new DeploymentOptions().setInstances(instances)));
+    }, new DeploymentOptions().setInstances(instances));
   }
 
   /** The port the API listens on (useful when configured as 0); -1 when this node has no API. */

@@ -78,7 +78,7 @@ public final class BearerAuth implements Handler<RoutingContext> {
   private static String reason(Throwable err) {
     String message = String.valueOf(err.getMessage()).toLowerCase();
     if (message.contains("expired")) {
-      return "the token has expired";
+      return "the token has expired or is not valid yet (exp, nbf, iat)";
     }
     if (message.contains("issuer")) {
       return "the token has the wrong issuer";
