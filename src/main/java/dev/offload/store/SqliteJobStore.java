@@ -239,17 +239,23 @@ public final class SqliteJobStore implements JobStore {
   public Future<CancelResult> cancel(UUID id, String owner) {
     long now = Instant.now().toEpochMilli();
     String cancelled = JobError.of(JobError.CANCELLED, "cancelled on request").encode();
-    return write(conn -> conn.preparedQuery(CANCEL_QUEUED)
-      .execute(Tuple.of(cancelled, now, id.toString(), owner))
-      .compose(rows -> rows.size() > 0
-        ? Future.succeededFuture(new CancelResult(first(rows), CancelResult.Effect.CANCELLED))
-        : conn.preparedQuery(CANCEL_RUNNING).execute(Tuple.of(id.toString(), owner)).compose(running -> running.size() > 0
-          ? Future.succeededFuture(new CancelResult(first(running), CancelResult.Effect.REQUESTED))
-          : conn.preparedQuery(FIND).execute(Tuple.of(id.toString())).map(found -> {
-            Job job = found.size() == 0 ? null : first(found);
-            return job == null || (owner != null && !owner.equals(job.owner())) ? null
-              : new CancelResult(job, CancelResult.Effect.ALREADY_FINISHED);
-          }))));
+    return write(conn -> changeOne(conn, CANCEL_QUEUED, Tuple.of(cancelled, now, id.toString(), owner),
+        CancelResult.Effect.CANCELLED)
+      .compose(done -> done != null ? Future.succeededFuture(done)
+        : changeOne(conn, CANCEL_RUNNING, Tuple.of(id.toString(), owner), CancelResult.Effect.REQUESTED))
+      .compose(done -> done != null ? Future.succeededFuture(done)
+        : conn.preparedQuery(FIND).execute(Tuple.of(id.toString())).map(rows -> {
+          Job job = rows.size() == 0 ? null : first(rows);
+          boolean visible = job != null && (owner == null || owner.equals(job.owner()));
+          return visible ? new CancelResult(job, CancelResult.Effect.ALREADY_FINISHED) : null;
+        })));
+  }
+
+  /** Runs an UPDATE ... RETURNING on at most one job; null when it matched none. */
+  private static Future<CancelResult> changeOne(SqlConnection conn, String sql, Tuple args,
+                                                CancelResult.Effect effect) {
+    return conn.preparedQuery(sql).execute(args)
+      .map(rows -> rows.size() == 0 ? null : new CancelResult(first(rows), effect));
   }
 
   @Override
