@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import static dev.offload.support.TestService.await;
+import static dev.offload.support.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -120,18 +121,6 @@ class AuthTest {
 
   private HttpResponse<Buffer> listWith(String token) {
     return listWithAuthorization("Bearer " + token);
-  }
-
-  private static void assertProblem(HttpResponse<Buffer> response, int status) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).isEqualTo("application/problem+json");
-    JsonObject problem = response.bodyAsJsonObject();
-    assertThat(problem.getInteger("status")).isEqualTo(status);
-    assertThat(problem.getString("title")).isNotBlank();
-    assertThat(problem.getString("detail")).isNotBlank();
-    assertThat(problem.getString("type")).isNotBlank();
-    assertThat(response.bodyAsString())
-      .doesNotContain("Exception", "exception", "dev.offload", "io.vertx", "java.", "\tat ");
   }
 
   /** 401 with a Bearer challenge; {@code error="invalid_token"} exactly when a bearer token was sent. */

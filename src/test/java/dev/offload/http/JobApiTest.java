@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static dev.offload.support.TestService.await;
+import static dev.offload.support.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The HTTP contract of DESIGN.md section 2, endpoint by endpoint, over real HTTP and SQLite. */
@@ -31,17 +32,6 @@ class JobApiTest {
   void start(Vertx vertx, @TempDir Path dir) {
     service = TestService.start(vertx, dir);
     alice = service.token("alice", TestService.READ_WRITE);
-  }
-
-  private static void assertProblem(HttpResponse<Buffer> response, int status) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).isEqualTo("application/problem+json");
-    JsonObject problem = response.bodyAsJsonObject();
-    assertThat(problem.getInteger("status")).isEqualTo(status);
-    assertThat(problem.getString("title")).isNotBlank();
-    assertThat(problem.getString("detail")).isNotBlank();
-    assertThat(problem.getString("type")).isNotBlank();
-    assertThat(response.bodyAsString()).doesNotContain("Exception", "dev.offload", "\tat ");
   }
 
   @Test
