@@ -16,8 +16,9 @@ $(JAR): pom.xml $(shell find src/main -type f)
 run: $(JAR)
 	java -jar $(JAR) -conf $(CONF)
 
+# Not quiet: Surefire's and Failsafe's "Tests run" summaries are what CI reads.
 test:
-	$(MVN) verify
+	mvn -B -ntp verify
 
 token: $(JAR)
 	@java -cp $(JAR) dev.offload.auth.TokenCli $(CONF) "$(SUB)" "$(SCOPE)" $(TTL)
