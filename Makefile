@@ -10,8 +10,9 @@ TTL ?= 3600
 
 build: $(JAR)
 
+# Maven's output goes to stderr so that `TOKEN=$$(make -s token)` captures only the token.
 $(JAR): pom.xml $(shell find src/main -type f)
-	$(MVN) -DskipTests package
+	$(MVN) -Dstyle.color=never -DskipTests package >&2
 
 run: $(JAR)
 	java -jar $(JAR) -conf $(CONF)

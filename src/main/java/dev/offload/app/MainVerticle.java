@@ -49,9 +49,10 @@ public final class MainVerticle extends VerticleBase {
     settings = OffloadConfig.from(config(), env);
     JobTypes types = JobTypes.load(settings);
     // The token verifier comes first: a bad key must stop start-up before any job is touched.
+    // The data directory holds every job's input and result: it is readable by its owner only.
     return (settings.runsApi() ? JwtSetup.create(vertx, settings) : Future.<JWTAuth>succeededFuture())
       .onSuccess(verifier -> jwt = verifier)
-      .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString()))
+      .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString(), "rwx------"))
       .compose(v -> SqliteJobStore.open(vertx, settings.store()))
       .onSuccess(opened -> store = opened)
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())

@@ -53,7 +53,7 @@ public final class JwtSetup {
       byte[] random = new byte[48];
       new SecureRandom().nextBytes(random);
       String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-      return fs.mkdirs(dir)
+      return fs.mkdirs(dir, "rwx------")
         .compose(v -> fs.createFile(path, "rw-------"))
         .compose(v -> fs.writeFile(path, Buffer.buffer(secret + "\n")))
         .map(secret);

@@ -73,7 +73,7 @@ public record OffloadConfig(
     ConfigReader r = new ConfigReader(json, env);
     int cores = Runtime.getRuntime().availableProcessors();
 
-    Mode mode = Mode.valueOf(r.oneOf("mode", "dev", Set.of("dev", "production")).toUpperCase());
+    Mode mode = Mode.valueOf(r.oneOf("mode", "dev", Set.of("dev", "production")).toUpperCase(java.util.Locale.ROOT));
     Set<Role> roles = parseRoles(r.strings("roles", List.of("api", "worker")));
     Http http = new Http(
       r.string("http.host", "127.0.0.1"),

@@ -41,7 +41,7 @@ public final class PrimesHandler implements JobHandler {
   }
 
   @Override
-  public int timeoutSeconds(JsonObject input) {
+  public int timeoutSeconds() {
     return 600;
   }
 

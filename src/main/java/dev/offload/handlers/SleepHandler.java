@@ -31,9 +31,15 @@ public final class SleepHandler implements JobHandler {
       }""");
   }
 
+  /** For a zero-second sleep; a longer one gets its seconds on top. */
+  @Override
+  public int timeoutSeconds() {
+    return 60;
+  }
+
   @Override
   public int timeoutSeconds(JsonObject input) {
-    return input.getInteger("seconds") + 60;
+    return input.getInteger("seconds") + timeoutSeconds();
   }
 
   @Override

@@ -70,9 +70,13 @@ final class JobRoutes {
     if (stateName != null && state == null) {
       throw invalid("state must be one of queued, running, succeeded, failed, cancelled");
     }
+    String type = ctx.queryParams().get("type");
+    if (type != null && jobs.types().get(type) == null) {
+      throw invalid("unknown job type '" + type + "'; see GET /api/v1/job-types");
+    }
     int limit = limit(ctx.queryParams().get("limit"));
     JobQuery.Cursor cursor = decodeCursor(ctx.queryParams().get("cursor"));
-    jobs.list(BearerAuth.caller(ctx), state, ctx.queryParams().get("type"), limit, cursor)
+    jobs.list(BearerAuth.caller(ctx), state, type, limit, cursor)
       .onSuccess(page -> ctx.response()
         .putHeader("Content-Type", JSON)
         .end(pageJson(page).encode()))

@@ -43,7 +43,11 @@ public record Job(
       .put("finishedAt", time(finishedAt));
   }
 
+  /** RFC 3339 UTC with milliseconds, always in the same shape (Instant.toString drops zero fractions). */
+  private static final java.time.format.DateTimeFormatter TIME =
+    java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
   private static String time(Instant instant) {
-    return instant == null ? null : instant.toString();
+    return instant == null ? null : TIME.format(instant);
   }
 }

@@ -26,8 +26,13 @@ public interface JobHandler {
     return false;
   }
 
-  /** Default time an attempt may take, for this input (already valid). */
-  int timeoutSeconds(JsonObject input);
+  /** Default time an attempt may take (shown in {@code GET /api/v1/job-types}). */
+  int timeoutSeconds();
+
+  /** Time an attempt of this input (already valid) may take; by default {@link #timeoutSeconds()}. */
+  default int timeoutSeconds(JsonObject input) {
+    return timeoutSeconds();
+  }
 
   /** Default number of attempts. */
   default int maxAttempts() {

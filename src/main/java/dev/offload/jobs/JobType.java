@@ -23,8 +23,7 @@ public record JobType(JobHandler handler, int concurrency, Integer timeoutSecond
       .put("type", name())
       .put("description", handler.description())
       .put("inputSchema", handler.inputSchema())
-      .put("timeoutSeconds", timeoutSeconds)
-      .put("maxAttempts", maxAttempts)
-      .put("blocking", handler.blocking());
+      .put("timeoutSeconds", timeoutSeconds != null ? timeoutSeconds : handler.timeoutSeconds())
+      .put("maxAttempts", maxAttempts);
   }
 }

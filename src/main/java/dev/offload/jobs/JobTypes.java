@@ -83,11 +83,15 @@ public final class JobTypes {
     if (Boolean.TRUE.equals(result.getValid())) {
       return null;
     }
-    List<OutputUnit> errors = result.getErrors();
-    OutputUnit first = errors == null || errors.isEmpty() ? result : errors.get(errors.size() - 1);
-    String where = first.getInstanceLocation() == null || first.getInstanceLocation().isEmpty()
-      ? "(root)" : first.getInstanceLocation();
-    return where + ": " + first.getError();
+    // The deepest keyword names the real cause ("type" rather than the "properties" around it).
+    OutputUnit cause = result.getErrors() == null ? result : result.getErrors().stream()
+      .max(java.util.Comparator.comparingInt(e -> String.valueOf(e.getKeywordLocation()).length()))
+      .orElse(result);
+    String where = String.valueOf(cause.getInstanceLocation()).replaceFirst("^#", "");
+    if (String.valueOf(cause.getKeywordLocation()).endsWith("/additionalProperties")) {
+      return "property '" + where.substring(where.lastIndexOf('/') + 1) + "' is not allowed";
+    }
+    return (where.isEmpty() ? "" : where + ": ") + cause.getError();
   }
 
   /** Compiles a schema with the options every Offload schema uses. */

@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +29,8 @@ public final class WorkerVerticle extends VerticleBase {
 
   private final JobType type;
   private final long progressIntervalMillis;
-  private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
+  /** Attempts in progress; a late attempt that ignored a cancel may still run beside its retry. */
+  private final Set<RunningJob> running = ConcurrentHashMap.newKeySet();
   private WorkerExecutor pool;
   private volatile boolean stopping;
 
@@ -56,18 +57,18 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    running.values().forEach(RunningJob::cancel);
+    running.forEach(RunningJob::cancel);
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 
   private void onWork(Message<JsonObject> message) {
     RunningJob job = new RunningJob(vertx, message.body(), progressIntervalMillis);
-    running.put(job.id(), job);
+    running.add(job);
     Future<JsonObject> attempt = pool == null
       ? runHandler(job)
       : pool.executeBlocking(() -> runHandler(job), false).compose(f -> f);
     attempt.onComplete(ar -> {
-      running.remove(job.id());
+      running.remove(job);
       if (stopping) {
         return;
       }
@@ -92,9 +93,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void onCancel(Message<JsonObject> message) {
-    RunningJob job = running.get(UUID.fromString(message.body().getString("id")));
-    if (job != null) {
-      job.cancel();
-    }
+    UUID id = UUID.fromString(message.body().getString("id"));
+    running.stream().filter(job -> job.id().equals(id)).forEach(RunningJob::cancel);
   }
 }

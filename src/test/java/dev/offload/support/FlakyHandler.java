@@ -25,7 +25,7 @@ public final class FlakyHandler implements JobHandler {
   }
 
   @Override
-  public int timeoutSeconds(JsonObject input) {
+  public int timeoutSeconds() {
     return 30;
   }
 
