@@ -21,6 +21,7 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +32,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Function;
 import java.util.UUID;
 
 /**
@@ -134,63 +135,84 @@ public final class SqliteJobStore implements JobStore {
    * setAutoCommit(false) after commit): a plain statement on the writer would stay uncommitted
    * until the next transaction.
    */
-  private <T> Future<T> write(java.util.function.Function<SqlConnection, Future<T>> work) {
-    return writer.withTransaction(work);
+  private <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
+    return writer.withConnection(conn -> {
+      // BEGIN is not awaited: the statements of the work queue up behind it and run back to back
+      // on the database thread, instead of one event-loop round trip each.
+      Future<Transaction> begun = conn.begin();
+      Transaction tx = conn.transaction();
+      Future<T> result = Future.<Void>succeededFuture().compose(v -> work.apply(conn));
+      return Future.all(begun, result).compose(
+        v -> tx.commit().map(result.result()),
+        err -> tx.rollback().transform(ignored -> Future.failedFuture(err)));
+    });
   }
 
   @Override
   public Future<List<JobException>> insert(List<NewJob> jobs, Admission admission) {
-    return write(conn -> admit(conn, jobs, admission).compose(refusals -> {
-      List<Tuple> rows = new ArrayList<>();
-      for (int i = 0; i < jobs.size(); i++) {
-        if (refusals.get(i) == null) {
-          NewJob job = jobs.get(i);
-          long created = job.createdAt().toEpochMilli();
-          rows.add(Tuple.of(job.id().toString(), job.owner(), job.type(), job.input().encode(), job.maxAttempts(),
-            job.timeoutSeconds(), created, created));
+    // Optimistic admission: insert the batch and count in the same pipelined round trip, then
+    // take back (still inside the transaction) the jobs that did not fit. The common case
+    // costs one trip to the database thread and the commit.
+    Map<String, Integer> added = new HashMap<>();
+    List<Tuple> rows = new ArrayList<>(jobs.size());
+    for (NewJob job : jobs) {
+      added.merge(job.owner(), 1, Integer::sum);
+      long created = job.createdAt().toEpochMilli();
+      rows.add(Tuple.of(job.id().toString(), job.owner(), job.type(), job.input().encode(), job.maxAttempts(),
+        job.timeoutSeconds(), created, created));
+    }
+    List<Object> owners = new ArrayList<>(added.keySet());
+    String counts = "SELECT NULL, queued FROM queue_depth UNION ALL "
+      + "SELECT owner, count(*) FROM jobs WHERE state IN ('queued', 'running') AND owner IN ("
+      + String.join(", ", Collections.nCopies(owners.size(), "?")) + ") GROUP BY owner";
+    return write(conn -> {
+      Future<?> inserted = conn.preparedQuery(INSERT).executeBatch(rows);
+      Future<RowSet<Row>> after = conn.preparedQuery(counts).execute(Tuple.wrap(owners));
+      return Future.all(inserted, after).compose(v -> {
+        Map<String, Integer> active = new HashMap<>();
+        int backlog = 0;
+        for (Row row : after.result()) {
+          if (row.getString(0) == null) {
+            backlog = row.getInteger(1) - jobs.size();
+          } else {
+            active.put(row.getString(0), row.getInteger(1) - added.get(row.getString(0)));
+          }
         }
-      }
-      Future<?> written = rows.isEmpty() ? Future.succeededFuture()
-        : conn.preparedQuery(INSERT).executeBatch(rows);
-      return written.map(refusals);
-    }));
+        List<JobException> refusals = admit(jobs, backlog, active, admission);
+        List<Object> refused = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+          if (refusals.get(i) != null) {
+            refused.add(jobs.get(i).id().toString());
+          }
+        }
+        return refused.isEmpty() ? Future.succeededFuture(refusals)
+          : conn.preparedQuery("DELETE FROM jobs WHERE id IN ("
+              + String.join(", ", Collections.nCopies(refused.size(), "?")) + ")")
+            .execute(Tuple.wrap(refused)).map(refusals);
+      });
+    });
   }
 
-  /** Decides, in the insert's transaction, which jobs of the batch fit the backlog and owner quotas. */
-  private Future<List<JobException>> admit(SqlConnection conn, List<NewJob> jobs, Admission admission) {
-    Set<String> owners = new LinkedHashSet<>();
-    jobs.forEach(job -> owners.add(job.owner()));
-    String marks = String.join(", ", java.util.Collections.nCopies(owners.size(), "?"));
-    Future<Integer> backlog = conn.query("SELECT count(*) FROM jobs WHERE state = 'queued'").execute()
-      .map(rows -> rows.iterator().next().getInteger(0));
-    Future<Map<String, Integer>> active = backlog.compose(b -> conn.preparedQuery(
-        "SELECT owner, count(*) FROM jobs WHERE state IN ('queued', 'running') AND owner IN (" + marks + ") "
-          + "GROUP BY owner")
-      .execute(Tuple.wrap(new ArrayList<Object>(owners)))
-      .map(rows -> {
-        Map<String, Integer> counts = new HashMap<>();
-        rows.forEach(row -> counts.put(row.getString(0), row.getInteger(1)));
-        return counts;
-      }));
-    return active.map(counts -> {
-      int queued = backlog.result();
-      List<JobException> refusals = new ArrayList<>(jobs.size());
-      for (NewJob job : jobs) {
-        int ownerActive = counts.getOrDefault(job.owner(), 0);
-        if (queued >= admission.backlog()) {
-          refusals.add(new JobException(JobException.Kind.BACKLOG,
-            "the backlog is full (" + admission.backlog() + " queued jobs); try again later", 5));
-        } else if (ownerActive >= admission.activeJobsPerOwner()) {
-          refusals.add(new JobException(JobException.Kind.QUOTA, "you have " + ownerActive
-            + " active jobs, the most allowed is " + admission.activeJobsPerOwner() + "; wait for some to finish", 5));
-        } else {
-          refusals.add(null);
-          queued++;
-          counts.put(job.owner(), ownerActive + 1);
-        }
+  /** Which jobs of the batch fit, in order, given the backlog and active counts before it. */
+  private static List<JobException> admit(List<NewJob> jobs, int backlog, Map<String, Integer> active,
+                                          Admission admission) {
+    int queued = backlog;
+    List<JobException> refusals = new ArrayList<>(jobs.size());
+    for (NewJob job : jobs) {
+      int ownerActive = active.getOrDefault(job.owner(), 0);
+      if (queued >= admission.backlog()) {
+        refusals.add(new JobException(JobException.Kind.BACKLOG,
+          "the backlog is full (" + admission.backlog() + " queued jobs); try again later", 5));
+      } else if (ownerActive >= admission.activeJobsPerOwner()) {
+        refusals.add(new JobException(JobException.Kind.QUOTA, "you have " + ownerActive
+          + " active jobs, the most allowed is " + admission.activeJobsPerOwner() + "; wait for some to finish", 5));
+      } else {
+        refusals.add(null);
+        queued++;
+        active.put(job.owner(), ownerActive + 1);
       }
-      return refusals;
-    });
+    }
+    return refusals;
   }
 
   @Override

@@ -233,4 +233,29 @@ class SqliteJobStoreTest {
     store = await(SqliteJobStore.open(vertx, config.store()));
     assertThat(await(store.ping())).isNull();
   }
+
+  @Test
+  void theBacklogCounterFollowsEveryMoveInAndOutOfTheQueue() {
+    Admission backlogOfThree = new Admission(3, 1000);
+    NewJob a = insert(job("alice", 2, 0));
+    NewJob b = insert(job("alice", 2, 1));
+    insert(job("alice", 2, 2));
+    assertThat(await(store.insert(List.of(job("bob", 3, 3)), backlogOfThree)).get(0).kind())
+      .isEqualTo(JobException.Kind.BACKLOG);
+
+    // Claimed (out), retried (in), cancelled while queued (out): room for exactly one more each time.
+    Job running = await(store.claim("sleep", 1, now.plusSeconds(1))).get(0);
+    assertThat(running.id()).isEqualTo(a.id());
+    assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree))).containsOnlyNulls();
+    assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree)).get(0)).isNotNull();
+    await(store.cancel(b.id(), null));
+    assertThat(await(store.insert(List.of(job("bob", 3, 6)), backlogOfThree))).containsOnlyNulls();
+    await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
+    assertThat(await(store.insert(List.of(job("bob", 3, 7)), backlogOfThree)).get(0)).isNotNull();
+    await(store.claim("sleep", 10, now.plusSeconds(10)));
+    List<JobException> refusals = await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10),
+      job("bob", 3, 11)), backlogOfThree));
+    assertThat(refusals.subList(0, 3)).containsOnlyNulls();
+    assertThat(refusals.get(3).kind()).isEqualTo(JobException.Kind.BACKLOG);
+  }
 }
