@@ -28,7 +28,6 @@ import java.util.UUID;
  */
 public final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
-  private static final int MAX_BATCH = 512;
 
   private final JobStore store;
   private final JobTypes types;
@@ -36,8 +35,6 @@ public final class Dispatcher extends VerticleBase {
   private final Map<String, Integer> inFlight = new HashMap<>();
   /** Types that may have due jobs in the store; cleared when a claim comes back short. */
   private final Set<String> maybeQueued = new HashSet<>();
-  private Batcher<Outcome, Void> outcomes;
-  private Batcher<JobStore.Progress, Void> progress;
   private boolean pumping;
   private boolean pumpAgain;
   private boolean stopped;
@@ -50,8 +47,6 @@ public final class Dispatcher extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    outcomes = new Batcher<>(MAX_BATCH, list -> store.finish(list).map(v -> nulls(list.size())));
-    progress = new Batcher<>(MAX_BATCH, list -> store.progress(list).map(v -> nulls(list.size())));
     types.all().forEach(type -> maybeQueued.add(type.name()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.WAKE, this::onWake);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.PROGRESS, this::onProgress);
@@ -83,8 +78,8 @@ public final class Dispatcher extends VerticleBase {
 
   private void onProgress(Message<JsonObject> message) {
     JsonObject body = message.body();
-    progress.add(new JobStore.Progress(UUID.fromString(body.getString("id")), body.getInteger("attempt"),
-        body.getDouble("progress")))
+    store.progress(List.of(new JobStore.Progress(UUID.fromString(body.getString("id")), body.getInteger("attempt"),
+        body.getDouble("progress"))))
       .onFailure(err -> LOG.warn("Could not store progress: {}", err.toString()));
   }
 
@@ -132,7 +127,7 @@ public final class Dispatcher extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.jobs(type.name()), work, options)
       .map(reply -> Outcome.succeeded(job, reply.body(), Instant.now()))
       .otherwise(failure -> failed(job, failure))
-      .compose(outcomes::add)
+      .compose(outcome -> store.finish(List.of(outcome)))
       .onFailure(err -> {
         if (!stopped) {
           LOG.error("Could not record the outcome of job {} attempt {}; recovery will retry it: {}",
@@ -172,9 +167,5 @@ public final class Dispatcher extends VerticleBase {
   long backoffMillis(int attempt) {
     long factor = 1L << Math.min(attempt - 1, 30);
     return Math.min(settings.retryMaxMillis(), settings.retryBaseMillis() * factor);
-  }
-
-  private static List<Void> nulls(int size) {
-    return java.util.Collections.nCopies(size, null);
   }
 }

@@ -8,19 +8,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Validator;
 
 import java.time.Instant;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
-/**
- * The use cases behind the API: submit, read, list and cancel jobs. One instance per HTTP
- * verticle, so its group-commit batcher lives on that verticle's event loop.
- */
+/** The use cases behind the API: submit, read, list and cancel jobs. One instance per HTTP verticle. */
 public final class JobService {
   /** How long a client should wait before polling a job or retrying a refused submission. */
   public static final int RETRY_AFTER_SECONDS = 1;
-  private static final int MAX_BATCH = 512;
   private static final Validator SUBMISSION = JobTypes.validator(new JsonObject("""
     {
       "type": "object",
@@ -38,17 +32,18 @@ public final class JobService {
   private final JobStore store;
   private final JobTypes types;
   private final Admission admission;
-  private final Batcher<NewJob, JobException> inserts;
 
   public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig.Limits limits) {
     this.vertx = vertx;
     this.store = store;
     this.types = types;
     this.admission = new Admission(limits.backlog(), limits.activeJobsPerOwner());
-    this.inserts = new Batcher<>(MAX_BATCH, this::insertAndWake);
   }
 
-  /** Validates and durably queues a job; the future completes only after the commit. */
+  /**
+   * Validates and durably queues a job; the future completes only after the commit. The store
+   * commits concurrent submissions together (group commit), so this costs no disk sync of its own.
+   */
   public Future<Job> submit(Caller caller, JsonObject body) {
     NewJob job;
     try {
@@ -56,9 +51,13 @@ public final class JobService {
     } catch (JobException e) {
       return Future.failedFuture(e);
     }
-    return inserts.add(job).compose(refusal -> refusal == null
-      ? Future.succeededFuture(job.toQueuedJob())
-      : Future.failedFuture(refusal));
+    return store.insert(List.of(job), admission).compose(refusals -> {
+      if (refusals.get(0) != null) {
+        return Future.failedFuture(refusals.get(0));
+      }
+      vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray().add(job.type())));
+      return Future.succeededFuture(job.toQueuedJob());
+    });
   }
 
   public Future<Job> get(Caller caller, UUID id) {
@@ -111,20 +110,6 @@ public final class JobService {
       body.getInteger("maxAttempts", type.maxAttempts()),
       body.getInteger("timeoutSeconds", type.timeoutFor(input)),
       Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-  }
-
-  private Future<List<JobException>> insertAndWake(List<NewJob> jobs) {
-    return store.insert(jobs, admission).onSuccess(refusals -> {
-      Set<String> queuedTypes = new LinkedHashSet<>();
-      for (int i = 0; i < jobs.size(); i++) {
-        if (refusals.get(i) == null) {
-          queuedTypes.add(jobs.get(i).type());
-        }
-      }
-      if (!queuedTypes.isEmpty()) {
-        vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray(List.copyOf(queuedTypes))));
-      }
-    });
   }
 
   private static JobException notFound(UUID id) {

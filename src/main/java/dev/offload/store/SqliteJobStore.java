@@ -85,12 +85,14 @@ public final class SqliteJobStore implements JobStore {
   private final FileLock lock;
   private final Pool writer;
   private final Pool readers;
+  private final GroupCommit commits;
 
   private SqliteJobStore(Vertx vertx, FileLock lock, Pool writer, Pool readers) {
     this.vertx = vertx;
     this.lock = lock;
     this.writer = writer;
     this.readers = readers;
+    this.commits = new GroupCommit(writer, vertx.getOrCreateContext());
   }
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
@@ -130,29 +132,24 @@ public final class SqliteJobStore implements JobStore {
   }
 
   /**
-   * Every write runs in a transaction. Besides atomicity this matters because vertx-jdbc-client
-   * 5.0.7 leaves a connection in manual-commit mode after its first transaction (JDBCTxOp calls
-   * setAutoCommit(false) after commit): a plain statement on the writer would stay uncommitted
-   * until the next transaction.
+   * Every write goes through group commit, in a transaction. Besides batching, that matters
+   * because vertx-jdbc-client 5.0.7 leaves a connection in manual-commit mode after its first
+   * transaction (JDBCTxOp calls setAutoCommit(false) after commit): a plain statement on the
+   * writer would stay uncommitted until the next transaction.
    */
   private <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
-    return writer.withConnection(conn -> {
-      // BEGIN is not awaited: the statements of the work queue up behind it and run back to back
-      // on the database thread, instead of one event-loop round trip each.
-      Future<Transaction> begun = conn.begin();
-      Transaction tx = conn.transaction();
-      Future<T> result = Future.<Void>succeededFuture().compose(v -> work.apply(conn));
-      return Future.all(begun, result).compose(
-        v -> tx.commit().map(result.result()),
-        err -> tx.rollback().transform(ignored -> Future.failedFuture(err)));
-    });
+    return commits.write(work);
+  }
+
+  /** Transactions committed so far. */
+  long commits() {
+    return commits.commits();
   }
 
   @Override
   public Future<List<JobException>> insert(List<NewJob> jobs, Admission admission) {
-    // Optimistic admission: insert the batch and count in the same pipelined round trip, then
-    // take back (still inside the transaction) the jobs that did not fit. The common case
-    // costs one trip to the database thread and the commit.
+    // Optimistic admission: insert and count in the same pipelined round trip, then take back
+    // (still inside the transaction) the jobs that did not fit.
     Map<String, Integer> added = new HashMap<>();
     List<Tuple> rows = new ArrayList<>(jobs.size());
     for (NewJob job : jobs) {
