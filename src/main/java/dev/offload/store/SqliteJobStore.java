@@ -21,7 +21,6 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +85,9 @@ public final class SqliteJobStore implements JobStore {
   private final Pool writer;
   private final Pool readers;
   private final GroupCommit commits;
+  private final Coalescer<Submission, JobException> inserts;
+  private final Coalescer<Outcome, Void> outcomes;
+  private final Coalescer<Progress, Void> progressReports;
 
   private SqliteJobStore(Vertx vertx, FileLock lock, Pool writer, Pool readers) {
     this.vertx = vertx;
@@ -93,6 +95,9 @@ public final class SqliteJobStore implements JobStore {
     this.writer = writer;
     this.readers = readers;
     this.commits = new GroupCommit(writer, vertx.getOrCreateContext());
+    this.inserts = new Coalescer<>(commits, SqliteJobStore::insertAll);
+    this.outcomes = new Coalescer<>(commits, SqliteJobStore::finishAll);
+    this.progressReports = new Coalescer<>(commits, SqliteJobStore::progressAll);
   }
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
@@ -148,11 +153,25 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<List<JobException>> insert(List<NewJob> jobs, Admission admission) {
-    // Optimistic admission: insert and count in the same pipelined round trip, then take back
-    // (still inside the transaction) the jobs that did not fit.
+    List<Future<JobException>> admitted = new ArrayList<>(jobs.size());
+    jobs.forEach(job -> admitted.add(inserts.add(new Submission(job, admission))));
+    return Future.all(admitted).map(all -> all.<JobException>list());
+  }
+
+  /** A job to insert with the limits it is admitted against. */
+  private record Submission(NewJob job, Admission admission) {
+  }
+
+  /**
+   * Inserts every submission of a transaction with one batched statement. Admission is
+   * optimistic: insert and count in the same pipelined round trip, then take back (still inside
+   * the transaction) the jobs that did not fit.
+   */
+  private static Future<List<JobException>> insertAll(SqlConnection conn, List<Submission> submissions) {
     Map<String, Integer> added = new HashMap<>();
-    List<Tuple> rows = new ArrayList<>(jobs.size());
-    for (NewJob job : jobs) {
+    List<Tuple> rows = new ArrayList<>(submissions.size());
+    for (Submission submission : submissions) {
+      NewJob job = submission.job();
       added.merge(job.owner(), 1, Integer::sum);
       long created = job.createdAt().toEpochMilli();
       rows.add(Tuple.of(job.id().toString(), job.owner(), job.type(), job.input().encode(), job.maxAttempts(),
@@ -162,40 +181,39 @@ public final class SqliteJobStore implements JobStore {
     String counts = "SELECT NULL, queued FROM queue_depth UNION ALL "
       + "SELECT owner, count(*) FROM jobs WHERE state IN ('queued', 'running') AND owner IN ("
       + String.join(", ", Collections.nCopies(owners.size(), "?")) + ") GROUP BY owner";
-    return write(conn -> {
-      Future<?> inserted = conn.preparedQuery(INSERT).executeBatch(rows);
-      Future<RowSet<Row>> after = conn.preparedQuery(counts).execute(Tuple.wrap(owners));
-      return Future.all(inserted, after).compose(v -> {
-        Map<String, Integer> active = new HashMap<>();
-        int backlog = 0;
-        for (Row row : after.result()) {
-          if (row.getString(0) == null) {
-            backlog = row.getInteger(1) - jobs.size();
-          } else {
-            active.put(row.getString(0), row.getInteger(1) - added.get(row.getString(0)));
-          }
+    Future<?> inserted = conn.preparedQuery(INSERT).executeBatch(rows);
+    Future<RowSet<Row>> after = conn.preparedQuery(counts).execute(Tuple.wrap(owners));
+    return Future.all(inserted, after).compose(v -> {
+      Map<String, Integer> active = new HashMap<>();
+      int backlog = 0;
+      for (Row row : after.result()) {
+        if (row.getString(0) == null) {
+          backlog = row.getInteger(1) - submissions.size();
+        } else {
+          active.put(row.getString(0), row.getInteger(1) - added.get(row.getString(0)));
         }
-        List<JobException> refusals = admit(jobs, backlog, active, admission);
-        List<Object> refused = new ArrayList<>();
-        for (int i = 0; i < jobs.size(); i++) {
-          if (refusals.get(i) != null) {
-            refused.add(jobs.get(i).id().toString());
-          }
+      }
+      List<JobException> refusals = admit(submissions, backlog, active);
+      List<Object> refused = new ArrayList<>();
+      for (int i = 0; i < submissions.size(); i++) {
+        if (refusals.get(i) != null) {
+          refused.add(submissions.get(i).job().id().toString());
         }
-        return refused.isEmpty() ? Future.succeededFuture(refusals)
-          : conn.preparedQuery("DELETE FROM jobs WHERE id IN ("
-              + String.join(", ", Collections.nCopies(refused.size(), "?")) + ")")
-            .execute(Tuple.wrap(refused)).map(refusals);
-      });
+      }
+      return refused.isEmpty() ? Future.succeededFuture(refusals)
+        : conn.preparedQuery("DELETE FROM jobs WHERE id IN ("
+            + String.join(", ", Collections.nCopies(refused.size(), "?")) + ")")
+          .execute(Tuple.wrap(refused)).map(refusals);
     });
   }
 
   /** Which jobs of the batch fit, in order, given the backlog and active counts before it. */
-  private static List<JobException> admit(List<NewJob> jobs, int backlog, Map<String, Integer> active,
-                                          Admission admission) {
+  private static List<JobException> admit(List<Submission> submissions, int backlog, Map<String, Integer> active) {
     int queued = backlog;
-    List<JobException> refusals = new ArrayList<>(jobs.size());
-    for (NewJob job : jobs) {
+    List<JobException> refusals = new ArrayList<>(submissions.size());
+    for (Submission submission : submissions) {
+      NewJob job = submission.job();
+      Admission admission = submission.admission();
       int ownerActive = active.getOrDefault(job.owner(), 0);
       if (queued >= admission.backlog()) {
         refusals.add(new JobException(JobException.Kind.BACKLOG,
@@ -289,20 +307,36 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<Void> finish(List<Outcome> outcomes) {
+    List<Future<Void>> written = new ArrayList<>(outcomes.size());
+    outcomes.forEach(outcome -> written.add(this.outcomes.add(outcome)));
+    return Future.all(written).mapEmpty();
+  }
+
+  private static Future<List<Void>> finishAll(SqlConnection conn, List<Outcome> outcomes) {
     String cancelled = JobError.of(JobError.CANCELLED, "cancelled on request").encode();
     List<Tuple> rows = new ArrayList<>(outcomes.size());
     for (Outcome o : outcomes) {
       rows.add(Tuple.of(o.id().toString(), o.attempt(), o.state().wire(), encode(o.result()), cancelled,
         encode(o.error()), o.runAt() == null ? null : o.runAt().toEpochMilli(), o.at().toEpochMilli()));
     }
-    return write(conn -> conn.preparedQuery(FINISH).executeBatch(rows)).mapEmpty();
+    return conn.preparedQuery(FINISH).executeBatch(rows).map(v -> nulls(outcomes.size()));
   }
 
   @Override
   public Future<Void> progress(List<Progress> updates) {
+    List<Future<Void>> written = new ArrayList<>(updates.size());
+    updates.forEach(update -> written.add(progressReports.add(update)));
+    return Future.all(written).mapEmpty();
+  }
+
+  private static Future<List<Void>> progressAll(SqlConnection conn, List<Progress> updates) {
     List<Tuple> rows = new ArrayList<>(updates.size());
     updates.forEach(p -> rows.add(Tuple.of(p.value(), p.id().toString(), p.attempt())));
-    return write(conn -> conn.preparedQuery(PROGRESS).executeBatch(rows)).mapEmpty();
+    return conn.preparedQuery(PROGRESS).executeBatch(rows).map(v -> nulls(updates.size()));
+  }
+
+  private static List<Void> nulls(int size) {
+    return Collections.nCopies(size, null);
   }
 
   @Override
