@@ -129,8 +129,11 @@ run_wrk health "$CONNECTIONS" "$DURATION" "$BASE/health/live"
 
 echo
 echo "== 2. POST /api/v1/jobs, sleep 0 (warm-up $WARMUP, then $DURATION, $CONNECTIONS connections)"
-run_wrk submit-warmup "$CONNECTIONS" "$WARMUP" -s bench/submit.lua "$BASE" >/dev/null
-run_wrk submit "$CONNECTIONS" "$DURATION" -s bench/submit.lua "$BASE"
+export OFFLOAD_BENCH_PATH=/api/v1/jobs OFFLOAD_BENCH_EXPECT=202 \
+  OFFLOAD_BENCH_BODY='{"type":"sleep","input":{"seconds":0}}'
+run_wrk submit-warmup "$CONNECTIONS" "$WARMUP" -s bench/request.lua "$BASE" >/dev/null
+run_wrk submit "$CONNECTIONS" "$DURATION" -s bench/request.lua "$BASE"
+unset OFFLOAD_BENCH_BODY
 
 # The submit run leaves a backlog of sleep jobs; let it drain so that scenario 3 measures reads
 # against CPU-bound work only, not against the dispatcher still working through that backlog.
@@ -163,9 +166,9 @@ sleep 1
 running_before=$(count_state running primes)
 queued_before=$(count_state queued primes)
 echo "   primes jobs: $running_before running, $queued_before still queued (all workers busy: $([[ $queued_before -gt 0 ]] && echo yes || echo NO))"
-export OFFLOAD_BENCH_PATH=/api/v1/jobs/$JOB_ID
-run_wrk read-warmup "$READ_CONNECTIONS" 3s -s bench/read.lua "$BASE" >/dev/null
-run_wrk read "$READ_CONNECTIONS" "$DURATION" -s bench/read.lua "$BASE"
+export OFFLOAD_BENCH_PATH=/api/v1/jobs/$JOB_ID OFFLOAD_BENCH_EXPECT=200
+run_wrk read-warmup "$READ_CONNECTIONS" 3s -s bench/request.lua "$BASE" >/dev/null
+run_wrk read "$READ_CONNECTIONS" "$DURATION" -s bench/request.lua "$BASE"
 running_after=$(count_state running primes)
 queued_after=$(count_state queued primes)
 echo "   after the run: $running_after primes jobs running, $queued_after queued"
@@ -180,8 +183,8 @@ SERVICE_PID=""
 health_rps=$(rps "$OUT/health.txt");   health_p99=$(p99_ms "$OUT/health.txt")
 submit_rps=$(rps "$OUT/submit.txt");   submit_p99=$(p99_ms "$OUT/submit.txt")
 read_rps=$(rps "$OUT/read.txt");       read_p99=$(p99_ms "$OUT/read.txt")
-non202=$(counted "$OUT/submit.txt" "Non-202 responses")
-non200=$(counted "$OUT/read.txt" "Non-200 responses")
+non202=$(counted "$OUT/submit.txt" "Unexpected responses")
+non200=$(counted "$OUT/read.txt" "Unexpected responses")
 ratio=$(awk -v s="$submit_rps" -v h="$health_rps" 'BEGIN { printf "%.1f", (h > 0 ? 100 * s / h : 0) }')
 meets() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v < t); print (ok ? "met" : "MISSED") }'; }
 
