@@ -30,12 +30,12 @@ import org.sqlite.SQLiteDataSource;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The embedded store: one SQLite file in WAL mode, reached through the Vert.x SQL client API
