@@ -193,7 +193,13 @@ public final class SqliteJobStore implements JobStore {
           active.put(row.getString(0), row.getInteger(1) - added.get(row.getString(0)));
         }
       }
-      List<JobException> refusals = admit(submissions, backlog, active);
+      List<NewJob> jobs = new ArrayList<>(submissions.size());
+      List<Admission> limits = new ArrayList<>(submissions.size());
+      submissions.forEach(submission -> {
+        jobs.add(submission.job());
+        limits.add(submission.admission());
+      });
+      List<JobException> refusals = Admission.decide(jobs, limits, backlog, active);
       List<Object> refused = new ArrayList<>();
       for (int i = 0; i < submissions.size(); i++) {
         if (refusals.get(i) != null) {
@@ -205,29 +211,6 @@ public final class SqliteJobStore implements JobStore {
             + String.join(", ", Collections.nCopies(refused.size(), "?")) + ")")
           .execute(Tuple.wrap(refused)).map(refusals);
     });
-  }
-
-  /** Which jobs of the batch fit, in order, given the backlog and active counts before it. */
-  private static List<JobException> admit(List<Submission> submissions, int backlog, Map<String, Integer> active) {
-    int queued = backlog;
-    List<JobException> refusals = new ArrayList<>(submissions.size());
-    for (Submission submission : submissions) {
-      NewJob job = submission.job();
-      Admission admission = submission.admission();
-      int ownerActive = active.getOrDefault(job.owner(), 0);
-      if (queued >= admission.backlog()) {
-        refusals.add(new JobException(JobException.Kind.BACKLOG,
-          "the backlog is full (" + admission.backlog() + " queued jobs); try again later", 5));
-      } else if (ownerActive >= admission.activeJobsPerOwner()) {
-        refusals.add(new JobException(JobException.Kind.QUOTA, "you have " + ownerActive
-          + " active jobs, the most allowed is " + admission.activeJobsPerOwner() + "; wait for some to finish", 5));
-      } else {
-        refusals.add(null);
-        queued++;
-        active.put(job.owner(), ownerActive + 1);
-      }
-    }
-    return refusals;
   }
 
   @Override
