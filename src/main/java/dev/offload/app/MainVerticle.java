@@ -7,7 +7,8 @@ import dev.offload.jobs.Dispatcher;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
-import dev.offload.store.SqliteJobStore;
+import dev.offload.store.PostgresStore;
+import dev.offload.store.SqliteStore;
 import dev.offload.worker.WorkerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -53,7 +54,7 @@ public final class MainVerticle extends VerticleBase {
     return (settings.runsApi() ? JwtSetup.create(vertx, settings) : Future.<JWTAuth>succeededFuture())
       .onSuccess(verifier -> jwt = verifier)
       .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString(), "rwx------"))
-      .compose(v -> SqliteJobStore.open(vertx, settings.store()))
+      .compose(v -> openStore())
       .onSuccess(opened -> store = opened)
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types) : Future.succeededFuture())
@@ -61,6 +62,12 @@ public final class MainVerticle extends VerticleBase {
       .onSuccess(v -> LOG.info("Offload started: mode {}, roles {}, job types {}{}", settings.mode(),
         settings.roles(), types.all().stream().map(JobType::name).toList(),
         settings.runsApi() ? ", listening on http://" + settings.http().host() + ":" + httpPort() : ""));
+  }
+
+  private Future<JobStore> openStore() {
+    return settings.store().isPostgres()
+      ? PostgresStore.open(vertx, settings.store().postgres()).map(store -> store)
+      : SqliteStore.open(vertx, settings.store()).map(store -> store);
   }
 
   private Future<?> deployWorkers(JobTypes types) {

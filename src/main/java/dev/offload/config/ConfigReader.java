@@ -43,6 +43,15 @@ final class ConfigReader {
     return s;
   }
 
+  /** A string that must match {@code pattern} (for values that end up in URLs or SQL identifiers). */
+  String matching(String path, String def, String pattern) {
+    String value = string(path, def);
+    if (value != null && !value.matches(pattern)) {
+      throw invalid(path, "a value matching " + pattern, path.contains("url") ? "(hidden)" : value);
+    }
+    return value;
+  }
+
   String oneOf(String path, String def, Set<String> allowed) {
     String value = string(path, def);
     if (!allowed.contains(value)) {

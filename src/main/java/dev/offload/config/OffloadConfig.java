@@ -31,8 +31,27 @@ public record OffloadConfig(
   public record Http(String host, int port, int instances, int idleTimeoutSeconds) {
   }
 
-  /** {@code kind} is {@code sqlite} for now; the SQLite file lives in the data directory. */
-  public record Store(String kind, Path sqliteFile, String sqliteSynchronous, int readConnections) {
+  /**
+   * {@code kind} is {@code sqlite} (embedded, one process; the file lives in the data directory)
+   * or {@code postgres} (shared by every node).
+   */
+  public record Store(String kind, Path sqliteFile, String sqliteSynchronous, int readConnections, Postgres postgres) {
+    public boolean isPostgres() {
+      return "postgres".equals(kind);
+    }
+  }
+
+  /**
+   * PostgreSQL connection: a {@code postgresql://} URL, the schema Offload owns (created if
+   * missing), the pool size per node, and the password (from {@code OFFLOAD_STORE_POSTGRES_PASSWORD}
+   * or a file; never logged).
+   */
+  public record Postgres(String url, String schema, int poolSize, String password) {
+    @Override
+    public String toString() {
+      return "Postgres[url=" + url + ", schema=" + schema + ", poolSize=" + poolSize
+        + ", password=" + (password == null ? "none" : "***") + "]";
+    }
   }
 
   /**
@@ -82,10 +101,15 @@ public record OffloadConfig(
       r.integer("http.idleTimeoutSeconds", 60, 1, 3600));
     Path dataDir = Path.of(r.string("dataDir", "data"));
     Store store = new Store(
-      r.oneOf("store.kind", "sqlite", Set.of("sqlite")),
+      r.oneOf("store.kind", "sqlite", Set.of("sqlite", "postgres")),
       dataDir.resolve(r.string("store.sqlite.file", "offload.db")),
       r.oneOf("store.sqlite.synchronous", "FULL", Set.of("FULL", "NORMAL")),
-      r.integer("store.sqlite.readConnections", 4, 1, 64));
+      r.integer("store.sqlite.readConnections", 4, 1, 64),
+      new Postgres(
+        r.matching("store.postgres.url", "postgresql://postgres@127.0.0.1:5432/postgres", "postgres(ql)?://.+"),
+        r.matching("store.postgres.schema", "offload", "[a-z_][a-z0-9_]{0,62}"),
+        r.integer("store.postgres.poolSize", 8, 1, 256),
+        password(r)));
     String issuer = r.string("auth.issuer", null);
     String audience = r.string("auth.audience", null);
     Auth auth = new Auth(
@@ -113,6 +137,20 @@ public record OffloadConfig(
     }
     r.rejectUnknownKeys();
     return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes));
+  }
+
+  /** The password from {@code store.postgres.password} (env) or the file named by {@code store.postgres.passwordFile}. */
+  private static String password(ConfigReader r) {
+    String password = r.string("store.postgres.password", null);
+    String file = r.string("store.postgres.passwordFile", null);
+    if (password != null || file == null) {
+      return password;
+    }
+    try {
+      return java.nio.file.Files.readString(Path.of(file)).trim();
+    } catch (java.io.IOException e) {
+      throw new ConfigException("config key 'store.postgres.passwordFile': cannot read " + file);
+    }
   }
 
   private static Integer optional(ConfigReader r, String path, int max) {

@@ -39,7 +39,7 @@ class GroupCommitTest {
   void manyConcurrentSubmissionsShareAFewCommits(Vertx vertx, @TempDir Path dir) {
     OffloadConfig config = OffloadConfig.from(TestService.baseConfig(dir), Map.of());
     await(vertx.fileSystem().mkdirs(dir.toString()));
-    SqliteJobStore store = (SqliteJobStore) await(SqliteJobStore.open(vertx, config.store()));
+    SqlJobStore store = await(SqliteStore.open(vertx, config.store()));
     long before = store.commits();
 
     List<Context> loops = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext());
@@ -71,7 +71,7 @@ class GroupCommitTest {
   void aFailedWriteLeavesNothingBehindAndTheNextOneWorks(Vertx vertx, @TempDir Path dir) {
     OffloadConfig config = OffloadConfig.from(TestService.baseConfig(dir), Map.of());
     await(vertx.fileSystem().mkdirs(dir.toString()));
-    SqliteJobStore store = (SqliteJobStore) await(SqliteJobStore.open(vertx, config.store()));
+    SqlJobStore store = await(SqliteStore.open(vertx, config.store()));
     NewJob first = job();
     await(store.insert(List.of(first), ROOMY));
 

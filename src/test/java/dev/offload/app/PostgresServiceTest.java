@@ -1,0 +1,59 @@
+package dev.offload.app;
+
+import dev.offload.support.TestPostgres;
+import dev.offload.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The whole service on the PostgreSQL store ({@code store.kind: postgres}): submit, run, cancel, restart. */
+@ExtendWith(VertxExtension.class)
+class PostgresServiceTest {
+  private Vertx vertx;
+  private String schema;
+
+  @AfterEach
+  void dropSchema() {
+    if (schema != null) {
+      TestPostgres.drop(vertx, schema);
+    }
+  }
+
+  private JsonObject config(Path dir) {
+    return TestService.baseConfig(dir).put("store", new JsonObject().put("kind", "postgres")
+      .put("postgres", new JsonObject().put("url", TestPostgres.URL).put("schema", schema)));
+  }
+
+  @Test
+  void jobsRunEndToEndAndSurviveARestart(Vertx vertx, @TempDir Path dir) {
+    this.vertx = vertx;
+    schema = TestPostgres.freshSchema(vertx);
+    TestService service = TestService.start(vertx, config(dir));
+    String alice = service.token("alice", TestService.READ_WRITE);
+
+    String primes = service.submit(alice, "primes", new JsonObject().put("limit", 1_000_000)).getString("id");
+    String sleep = service.submit(alice, "sleep", new JsonObject().put("seconds", 600)).getString("id");
+    assertThat(service.awaitState(alice, primes, Duration.ofSeconds(30), "succeeded").getJsonObject("result"))
+      .isEqualTo(new JsonObject().put("count", 78_498));
+    service.awaitState(alice, sleep, Duration.ofSeconds(10), "running");
+    assertThat(service.delete("/api/v1/jobs/" + sleep, alice).statusCode()).isEqualTo(202);
+    service.awaitState(alice, sleep, Duration.ofSeconds(10), "cancelled");
+
+    String queued = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
+    service.stop();
+    TestService again = TestService.start(vertx, config(dir));
+    assertThat(again.awaitState(alice, queued, Duration.ofSeconds(30), "succeeded").getJsonObject("result"))
+      .isEqualTo(new JsonObject().put("sleptSeconds", 0));
+    assertThat(again.get("/api/v1/jobs?limit=10", alice).bodyAsJsonObject().getJsonArray("items")).hasSize(3);
+    again.stop();
+  }
+}

@@ -1,0 +1,250 @@
+package dev.offload.store;
+
+import dev.offload.jobs.Admission;
+import dev.offload.jobs.CancelResult;
+import dev.offload.jobs.Job;
+import dev.offload.jobs.JobError;
+import dev.offload.jobs.JobException;
+import dev.offload.jobs.JobQuery;
+import dev.offload.jobs.JobState;
+import dev.offload.jobs.JobStore;
+import dev.offload.jobs.NewJob;
+import dev.offload.jobs.Outcome;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static dev.offload.support.TestService.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The store contract, run against every store (SQLite, PostgreSQL): admission, claims,
+ * attempt-conditional outcomes, cancellation, recovery, listing, schema persistence.
+ */
+@ExtendWith(VertxExtension.class)
+abstract class JobStoreContract {
+  private static final Admission ROOMY = new Admission(1000, 1000);
+  protected Vertx vertx;
+  protected JobStore store;
+  private Instant now;
+
+  /** Opens the store under test; called again after {@code close()} to reopen the same data. */
+  protected abstract Future<SqlJobStore> open();
+
+  @BeforeEach
+  void openStore(Vertx vertx) {
+    this.vertx = vertx;
+    store = await(open());
+    now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  private NewJob job(String owner, int maxAttempts, long createdOffsetMillis) {
+    return new NewJob(UUID.randomUUID(), owner, "sleep", new JsonObject().put("seconds", 1), maxAttempts, 60,
+      now.plusMillis(createdOffsetMillis));
+  }
+
+  private NewJob insert(NewJob job) {
+    assertThat(await(store.insert(List.of(job), ROOMY))).containsOnlyNulls();
+    return job;
+  }
+
+  @Test
+  void insertedJobsAreQueuedAndReadBack() {
+    NewJob job = insert(job("alice", 3, 0));
+    Job read = await(store.find(job.id()));
+    assertThat(read).isEqualTo(job.toQueuedJob());
+    assertThat(await(store.find(UUID.randomUUID()))).isNull();
+  }
+
+  @Test
+  void admissionCountsTheBatchItselfAgainstBacklogAndQuota() {
+    List<NewJob> batch = List.of(job("alice", 3, 0), job("alice", 3, 1), job("alice", 3, 2), job("bob", 3, 3),
+      job("carol", 3, 4));
+    List<JobException> refusals = await(store.insert(batch, new Admission(3, 2)));
+
+    assertThat(refusals.get(0)).isNull();
+    assertThat(refusals.get(1)).isNull();
+    assertThat(refusals.get(2).kind()).isEqualTo(JobException.Kind.QUOTA);
+    assertThat(refusals.get(3)).isNull();
+    assertThat(refusals.get(4).kind()).isEqualTo(JobException.Kind.BACKLOG);
+    assertThat(await(store.find(batch.get(2).id()))).isNull();
+    assertThat(await(store.find(batch.get(4).id()))).isNull();
+  }
+
+  @Test
+  void claimTakesTheOldestDueJobsUpToTheMaxAndCountsAnAttempt() {
+    NewJob older = insert(job("alice", 3, 0));
+    NewJob newer = insert(job("alice", 3, 5));
+    insert(job("alice", 3, 10));
+
+    List<Job> claimed = await(store.claim("sleep", 2, now.plusSeconds(1)));
+    assertThat(claimed).extracting(Job::id).containsExactly(older.id(), newer.id());
+    assertThat(claimed).allSatisfy(job -> {
+      assertThat(job.state()).isEqualTo(JobState.RUNNING);
+      assertThat(job.attempts()).isEqualTo(1);
+      assertThat(job.startedAt()).isNotNull();
+    });
+    assertThat(await(store.claim("primes", 10, now.plusSeconds(1)))).isEmpty();
+  }
+
+  @Test
+  void aRetryIsNotClaimedBeforeItsBackoffIsOver() {
+    NewJob job = insert(job("alice", 3, 0));
+    Job running = await(store.claim("sleep", 1, now)).get(0);
+    await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("handler_error", "x"),
+      now.plusSeconds(10), now))));
+
+    assertThat(await(store.claim("sleep", 1, now.plusSeconds(9)))).isEmpty();
+    assertThat(await(store.claim("sleep", 1, now.plusSeconds(10)))).extracting(Job::id).containsExactly(job.id());
+  }
+
+  @Test
+  void aStaleAttemptsOutcomeChangesNothing() {
+    NewJob job = insert(job("alice", 3, 0));
+    Job first = await(store.claim("sleep", 1, now)).get(0);
+    await(store.finish(List.of(Outcome.failed(first, JobState.QUEUED, JobError.of("timeout", "late"), now, now))));
+    Job second = await(store.claim("sleep", 1, now)).get(0);
+    assertThat(second.attempts()).isEqualTo(2);
+
+    // Attempt 1 answers late: refused by the attempt number.
+    await(store.finish(List.of(Outcome.succeeded(first, new JsonObject().put("from", 1), now))));
+    Job stillRunning = await(store.find(job.id()));
+    assertThat(stillRunning.state()).isEqualTo(JobState.RUNNING);
+    assertThat(stillRunning.result()).isNull();
+
+    await(store.finish(List.of(Outcome.succeeded(second, new JsonObject().put("from", 2), now))));
+    Job done = await(store.find(job.id()));
+    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(done.result()).isEqualTo(new JsonObject().put("from", 2));
+    assertThat(done.progress()).isEqualTo(1.0);
+    assertThat(done.finishedAt()).isEqualTo(now);
+
+    // A duplicate of the winning outcome does not apply twice either.
+    await(store.finish(List.of(Outcome.failed(second, JobState.FAILED, JobError.of("timeout", "dup"), null, now))));
+    assertThat(await(store.find(job.id())).state()).isEqualTo(JobState.SUCCEEDED);
+  }
+
+  @Test
+  void cancelStopsQueuedJobsFlagsRunningOnesAndLeavesFinishedOnes() {
+    NewJob queued = insert(job("alice", 3, 0));
+    NewJob running = insert(job("alice", 3, -10));
+    assertThat(await(store.claim("sleep", 1, now))).extracting(Job::id).containsExactly(running.id());
+
+    CancelResult cancelled = await(store.cancel(queued.id(), "alice"));
+    assertThat(cancelled.effect()).isEqualTo(CancelResult.Effect.CANCELLED);
+    assertThat(cancelled.job().state()).isEqualTo(JobState.CANCELLED);
+
+    CancelResult requested = await(store.cancel(running.id(), "alice"));
+    assertThat(requested.effect()).isEqualTo(CancelResult.Effect.REQUESTED);
+    assertThat(requested.job().cancelRequested()).isTrue();
+
+    assertThat(await(store.cancel(queued.id(), "alice")).effect()).isEqualTo(CancelResult.Effect.ALREADY_FINISHED);
+    assertThat(await(store.cancel(running.id(), "bob"))).isNull();
+    assertThat(await(store.cancel(UUID.randomUUID(), null))).isNull();
+    assertThat(await(store.cancel(running.id(), null)).effect()).isEqualTo(CancelResult.Effect.REQUESTED);
+  }
+
+  @Test
+  void aRetryOfAJobWhoseCancellationWasRequestedEndsCancelled() {
+    NewJob job = insert(job("alice", 3, 0));
+    Job running = await(store.claim("sleep", 1, now)).get(0);
+    await(store.cancel(job.id(), "alice"));
+    await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
+
+    Job after = await(store.find(job.id()));
+    assertThat(after.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(after.error().getString("code")).isEqualTo("cancelled");
+    assertThat(after.finishedAt()).isNotNull();
+  }
+
+  @Test
+  void recoveryRequeuesFailsOrCancelsWhatADeadProcessLeftRunning() {
+    NewJob retry = insert(job("alice", 3, 0));
+    NewJob lastAttempt = insert(job("alice", 1, 1));
+    NewJob cancelRequested = insert(job("alice", 3, 2));
+    NewJob untouched = insert(job("alice", 3, 3));
+    await(store.claim("sleep", 3, now.plusSeconds(1)));
+    await(store.cancel(cancelRequested.id(), null));
+
+    assertThat(await(store.recover(now))).isEqualTo(3);
+
+    Job requeued = await(store.find(retry.id()));
+    assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
+    assertThat(requeued.attempts()).isEqualTo(1);
+    assertThat(requeued.error().getString("code")).isEqualTo("lost");
+    Job lost = await(store.find(lastAttempt.id()));
+    assertThat(lost.state()).isEqualTo(JobState.FAILED);
+    assertThat(lost.error().getString("code")).isEqualTo("lost");
+    assertThat(await(store.find(cancelRequested.id())).state()).isEqualTo(JobState.CANCELLED);
+    assertThat(await(store.find(untouched.id())).state()).isEqualTo(JobState.QUEUED);
+  }
+
+  @Test
+  void progressIsStoredForTheRunningAttemptOnly() {
+    NewJob job = insert(job("alice", 3, 0));
+    Job running = await(store.claim("sleep", 1, now)).get(0);
+    await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempts(), 0.5))));
+    assertThat(await(store.find(job.id())).progress()).isEqualTo(0.5);
+    await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempts() + 7, 0.9))));
+    assertThat(await(store.find(job.id())).progress()).isEqualTo(0.5);
+  }
+
+  @Test
+  void listPagesNewestFirstPerOwner() {
+    List<NewJob> jobs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      jobs.add(insert(job("alice", 3, i)));
+    }
+    insert(job("bob", 3, 100));
+    var first = await(store.list(new JobQuery("alice", null, null, 3, null)));
+    assertThat(first.items()).extracting(Job::id)
+      .containsExactly(jobs.get(4).id(), jobs.get(3).id(), jobs.get(2).id());
+    var second = await(store.list(new JobQuery("alice", null, null, 3, first.next())));
+    assertThat(second.items()).extracting(Job::id).containsExactly(jobs.get(1).id(), jobs.get(0).id());
+    assertThat(second.next()).isNull();
+    assertThat(await(store.list(new JobQuery(null, JobState.QUEUED, "sleep", 100, null))).items()).hasSize(6);
+  }
+
+  @Test
+  void reopeningKeepsTheJobsAndTheSchema() {
+    NewJob job = insert(job("alice", 3, 0));
+    await(store.close());
+    store = await(open());
+    assertThat(await(store.find(job.id()))).isEqualTo(job.toQueuedJob());
+  }
+
+  @Test
+  void theBacklogCounterFollowsEveryMoveInAndOutOfTheQueue() {
+    Admission backlogOfThree = new Admission(3, 1000);
+    NewJob a = insert(job("alice", 2, 0));
+    NewJob b = insert(job("alice", 2, 1));
+    insert(job("alice", 2, 2));
+    assertThat(await(store.insert(List.of(job("bob", 3, 3)), backlogOfThree)).get(0).kind())
+      .isEqualTo(JobException.Kind.BACKLOG);
+
+    // Claimed (out), retried (in), cancelled while queued (out): room for exactly one more each time.
+    Job running = await(store.claim("sleep", 1, now.plusSeconds(1))).get(0);
+    assertThat(running.id()).isEqualTo(a.id());
+    assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree))).containsOnlyNulls();
+    assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree)).get(0)).isNotNull();
+    await(store.cancel(b.id(), null));
+    assertThat(await(store.insert(List.of(job("bob", 3, 6)), backlogOfThree))).containsOnlyNulls();
+    await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
+    assertThat(await(store.insert(List.of(job("bob", 3, 7)), backlogOfThree)).get(0)).isNotNull();
+    await(store.claim("sleep", 10, now.plusSeconds(10)));
+    List<JobException> refusals = await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10),
+      job("bob", 3, 11)), backlogOfThree));
+    assertThat(refusals.subList(0, 3)).containsOnlyNulls();
+    assertThat(refusals.get(3).kind()).isEqualTo(JobException.Kind.BACKLOG);
+  }
+}
