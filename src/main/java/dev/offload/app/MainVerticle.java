@@ -32,6 +32,8 @@ public final class MainVerticle extends VerticleBase {
 
   private final Map<String, String> env;
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  /** This process in the store's leases: unique per start, so a restarted node holds none of its old leases. */
+  private final String node = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8);
   private OffloadConfig settings;
   private JWTAuth jwt;
   private JobStore store;
@@ -59,7 +61,7 @@ public final class MainVerticle extends VerticleBase {
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types) : Future.succeededFuture())
       .onFailure(err -> stop())
-      .onSuccess(v -> LOG.info("Offload started: mode {}, roles {}, job types {}{}", settings.mode(),
+      .onSuccess(v -> LOG.info("Offload started: node {}, mode {}, roles {}, job types {}{}", node, settings.mode(),
         settings.roles(), types.all().stream().map(JobType::name).toList(),
         settings.runsApi() ? ", listening on http://" + settings.http().host() + ":" + httpPort() : ""));
   }
@@ -76,7 +78,7 @@ public final class MainVerticle extends VerticleBase {
       workers.add(vertx.deployVerticle(new WorkerVerticle(type, settings.workers().progressIntervalMillis())));
     }
     return Future.all(workers)
-      .compose(v -> vertx.deployVerticle(new Dispatcher(store, types, settings.workers())));
+      .compose(v -> vertx.deployVerticle(new Dispatcher(store, types, settings.workers(), node)));
   }
 
   private Future<?> deployHttp(JobTypes types) {

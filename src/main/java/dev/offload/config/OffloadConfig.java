@@ -66,10 +66,12 @@ public record OffloadConfig(
 
   /**
    * Worker capacity: threads per blocking job type, concurrent attempts per asynchronous type,
-   * and the retry backoff (exponential from {@code retryBaseMillis}, capped at {@code retryMaxMillis}).
+   * the retry backoff (exponential from {@code retryBaseMillis}, capped at {@code retryMaxMillis}),
+   * and the lease a node holds on a running attempt (renewed every third of it; when a node dies,
+   * another re-queues its attempts once the lease has run out).
    */
   public record Workers(int blockingThreads, int asyncConcurrency, long retryBaseMillis, long retryMaxMillis,
-                        long pollMillis, long progressIntervalMillis) {
+                        long pollMillis, long progressIntervalMillis, int leaseSeconds) {
   }
 
   /** Per-type overrides; a null field keeps the handler's own default. */
@@ -126,7 +128,8 @@ public record OffloadConfig(
       r.integer("workers.retryBaseMillis", 1000, 1, 3_600_000),
       r.integer("workers.retryMaxMillis", 300_000, 1, 86_400_000),
       r.integer("workers.pollMillis", 500, 10, 60_000),
-      r.integer("workers.progressIntervalMillis", 1000, 0, 60_000));
+      r.integer("workers.progressIntervalMillis", 1000, 0, 60_000),
+      r.integer("workers.leaseSeconds", 30, 3, 3600));
     Map<String, JobTypeSettings> jobTypes = new LinkedHashMap<>();
     for (String type : r.names("jobTypes")) {
       String p = "jobTypes." + type + ".";

@@ -21,10 +21,11 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Moves queued jobs from the store to the workers, never more at once than the workers can
+ * Moves queued jobs from the store to this node's workers, never more at once than they can
  * run: the backlog stays in the store, so the event bus never holds more than a consumer buffers.
- * It records each attempt's outcome, conditional on the attempt number, and retries failures
- * with exponential backoff. One per worker node, on an event loop.
+ * It holds a lease on each attempt it runs and renews it; it records each attempt's outcome,
+ * conditional on the attempt number, and retries failures with exponential backoff; and it
+ * re-queues the attempts of nodes whose leases ran out. One per worker node, on an event loop.
  */
 public final class Dispatcher extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -32,17 +33,22 @@ public final class Dispatcher extends VerticleBase {
   private final JobStore store;
   private final JobTypes types;
   private final OffloadConfig.Workers settings;
+  private final String node;
   private final Map<String, Integer> inFlight = new HashMap<>();
+  /** The attempts this node runs, whose leases it renews. */
+  private final Map<UUID, Integer> leases = new HashMap<>();
   /** Types that may have due jobs in the store; cleared when a claim comes back short. */
   private final Set<String> maybeQueued = new HashSet<>();
   private boolean pumping;
   private boolean pumpAgain;
   private boolean stopped;
 
-  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings) {
+  /** {@code node} names this node in the store (who holds which lease). */
+  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings, String node) {
     this.store = store;
     this.types = types;
     this.settings = settings;
+    this.node = node;
   }
 
   @Override
@@ -54,13 +60,37 @@ public final class Dispatcher extends VerticleBase {
       types.all().forEach(type -> maybeQueued.add(type.name()));
       pump();
     });
+    vertx.setPeriodic(settings.leaseSeconds() * 1000L / 3, id -> renewAndRecover());
+    return recover().onSuccess(v -> pump());
+  }
+
+  private Instant leaseEnd() {
+    return Instant.now().plusSeconds(settings.leaseSeconds());
+  }
+
+  /** Keeps this node's leases and takes back the attempts of nodes that stopped keeping theirs. */
+  private void renewAndRecover() {
+    if (stopped) {
+      return;
+    }
+    List<JobStore.Lease> held = new java.util.ArrayList<>();
+    leases.forEach((id, attempt) -> held.add(new JobStore.Lease(id, attempt)));
+    store.renew(held, leaseEnd())
+      .onFailure(err -> LOG.error("Renewing {} lease(s) failed; will retry: {}", held.size(), err.toString()))
+      .transform(ar -> recover());
+  }
+
+  private Future<Void> recover() {
     return store.recover(Instant.now())
       .onSuccess(n -> {
         if (n > 0) {
-          LOG.warn("Recovered {} job(s) left running by a previous process", n);
+          LOG.warn("Recovered {} job(s) whose node stopped holding their lease (crash or stop)", n);
+          types.all().forEach(type -> maybeQueued.add(type.name()));
         }
-        pump();
-      });
+      })
+      .onFailure(err -> LOG.error("Recovering expired leases failed; will retry: {}", err.toString()))
+      .<Void>mapEmpty()
+      .recover(err -> Future.succeededFuture());
   }
 
   @Override
@@ -98,7 +128,7 @@ public final class Dispatcher extends VerticleBase {
     for (JobType type : types.all()) {
       int free = type.concurrency() - inFlight.getOrDefault(type.name(), 0);
       if (free > 0 && maybeQueued.contains(type.name())) {
-        claims.add(store.claim(type.name(), free, Instant.now()).onSuccess(jobs -> {
+        claims.add(store.claim(type.name(), free, Instant.now(), node, leaseEnd()).onSuccess(jobs -> {
           if (jobs.size() < free) {
             maybeQueued.remove(type.name());
           }
@@ -119,11 +149,14 @@ public final class Dispatcher extends VerticleBase {
 
   private void run(JobType type, Job job) {
     inFlight.merge(type.name(), 1, Integer::sum);
+    leases.put(job.id(), job.attempts());
     JsonObject work = new JsonObject()
       .put("id", job.id().toString())
       .put("attempt", job.attempts())
       .put("input", job.input());
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(job.timeoutSeconds() * 1000L);
+    // Local only: this node claimed the job for its own workers' capacity. (In a cluster, a plain
+    // send would pick any node's consumer and overload it.)
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(job.timeoutSeconds() * 1000L).setLocalOnly(true);
     vertx.eventBus().<JsonObject>request(Addresses.jobs(type.name()), work, options)
       .map(reply -> Outcome.succeeded(job, reply.body(), Instant.now()))
       .otherwise(failure -> failed(job, failure))
@@ -135,6 +168,7 @@ public final class Dispatcher extends VerticleBase {
         }
       })
       .onComplete(ar -> {
+        leases.remove(job.id(), job.attempts());
         inFlight.merge(type.name(), -1, Integer::sum);
         maybeQueued.add(type.name());
         pump();
@@ -152,6 +186,10 @@ public final class Dispatcher extends VerticleBase {
     } else if (failure instanceof ReplyException reply && reply.failureCode() == Addresses.FAILURE_CANCELLED) {
       return Outcome.failed(job, JobState.CANCELLED, JobError.of(JobError.CANCELLED, "cancelled on request"),
         null, now);
+    } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      LOG.warn("No worker for job type '{}' on node {}: job {} goes back to the queue", job.type(), node, job.id());
+      return Outcome.released(job, JobError.of(JobError.NO_WORKERS, "no worker for type '" + job.type()
+        + "' was available; the job waits in the queue"), now.plusMillis(settings.retryBaseMillis()), now);
     } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
       error = JobError.of(JobError.HANDLER_ERROR, String.valueOf(reply.getMessage()));
     } else {

@@ -8,6 +8,7 @@ public final class JobError {
   public static final String HANDLER_ERROR = "handler_error";
   public static final String CANCELLED = "cancelled";
   public static final String LOST = "lost";
+  public static final String NO_WORKERS = "no_workers";
 
   private JobError() {
   }

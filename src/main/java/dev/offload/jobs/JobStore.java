@@ -26,8 +26,14 @@ public interface JobStore {
   /** Cancels a queued job, or flags a running one; null when no such job is visible to {@code owner} (null = any). */
   Future<CancelResult> cancel(UUID id, String owner);
 
-  /** Moves up to {@code max} due queued jobs of a type to running, counting an attempt, oldest first. */
-  Future<List<Job>> claim(String type, int max, Instant now);
+  /**
+   * Moves up to {@code max} due queued jobs of a type to running on {@code node}, counting an
+   * attempt, oldest first, with a lease until {@code leaseUntil}.
+   */
+  Future<List<Job>> claim(String type, int max, Instant now, String node, Instant leaseUntil);
+
+  /** Extends the leases of attempts still running (a lease of a newer attempt is not touched). */
+  Future<Void> renew(List<Lease> leases, Instant until);
 
   /** Records attempt outcomes in one transaction; each applies only if that attempt is still the running one. */
   Future<Void> finish(List<Outcome> outcomes);
@@ -36,8 +42,9 @@ public interface JobStore {
   Future<Void> progress(List<Progress> updates);
 
   /**
-   * Start-up recovery after a crash: running jobs of a dead process go back to the queue (their attempt
-   * was counted) or fail as {@code lost} when no attempts are left. Returns how many were touched.
+   * Recovery: running jobs whose lease has expired (their node died or stopped renewing) go back
+   * to the queue (their attempt was counted), fail as {@code lost} when no attempts are left, or
+   * end cancelled when that was requested. Returns how many were touched.
    */
   Future<Integer> recover(Instant now);
 
@@ -45,6 +52,10 @@ public interface JobStore {
   Future<Void> ping();
 
   Future<Void> close();
+
+  /** One attempt holding a lease. */
+  record Lease(UUID id, int attempt) {
+  }
 
   /** A progress report of one attempt. */
   record Progress(UUID id, int attempt, double value) {

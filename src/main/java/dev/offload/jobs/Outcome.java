@@ -9,15 +9,21 @@ import java.util.UUID;
  * How one attempt ended, to be written only if the job is still running that same attempt
  * (a late reply from an attempt already given up changes nothing). {@code state} QUEUED means
  * "retry at {@code runAt}"; a job whose cancellation was requested is cancelled instead.
+ * {@code counted} false gives the attempt back (it never reached a worker).
  */
 public record Outcome(UUID id, int attempt, JobState state, JsonObject result, JsonObject error, Instant runAt,
-                      Instant at) {
+                      Instant at, boolean counted) {
 
   public static Outcome succeeded(Job job, JsonObject result, Instant at) {
-    return new Outcome(job.id(), job.attempts(), JobState.SUCCEEDED, result, null, null, at);
+    return new Outcome(job.id(), job.attempts(), JobState.SUCCEEDED, result, null, null, at, true);
   }
 
   public static Outcome failed(Job job, JobState state, JsonObject error, Instant runAt, Instant at) {
-    return new Outcome(job.id(), job.attempts(), state, null, error, runAt, at);
+    return new Outcome(job.id(), job.attempts(), state, null, error, runAt, at, true);
+  }
+
+  /** Back to the queue without using an attempt: no worker could take it. */
+  public static Outcome released(Job job, JsonObject error, Instant runAt, Instant at) {
+    return new Outcome(job.id(), job.attempts(), JobState.QUEUED, null, error, runAt, at, false);
   }
 }

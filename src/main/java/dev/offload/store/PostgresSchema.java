@@ -55,7 +55,11 @@ final class PostgresSchema {
       END $$""",
       """
       CREATE TRIGGER queue_depth_track AFTER INSERT OR DELETE OR UPDATE OF state ON jobs
-      FOR EACH ROW EXECUTE FUNCTION queue_depth_track()"""));
+      FOR EACH ROW EXECUTE FUNCTION queue_depth_track()"""),
+    // Leases: the node running an attempt, and until when it holds it.
+    List.of(
+      "ALTER TABLE jobs ADD COLUMN node text, ADD COLUMN lease_until timestamptz",
+      "CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running'"));
 
   private PostgresSchema() {
   }

@@ -43,7 +43,8 @@ public final class SqlJobStore implements JobStore {
   private static final String INSERT = "INSERT INTO jobs (id, owner, type, state, input, max_attempts, "
     + "timeout_seconds, run_at, created_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)";
   private static final String CLAIM = """
-    UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, progress = NULL
+    UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, progress = NULL,
+      node = ?4, lease_until = ?5
     WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND type = ?2 AND run_at <= ?1
                  ORDER BY run_at, created_at LIMIT ?3%s)
     RETURNING\s""" + COLUMNS;
@@ -55,7 +56,9 @@ public final class SqlJobStore implements JobStore {
       error       = CASE WHEN ?3 = 'queued' AND cancel_requested THEN {json ?5} ELSE {json ?6} END,
       progress    = CASE WHEN ?3 = 'succeeded' THEN 1.0 ELSE progress END,
       run_at      = COALESCE({time ?7}, run_at),
-      finished_at = CASE WHEN ?3 = 'queued' AND NOT cancel_requested THEN NULL ELSE {time ?8} END
+      finished_at = CASE WHEN ?3 = 'queued' AND NOT cancel_requested THEN NULL ELSE {time ?8} END,
+      attempts    = CASE WHEN ?9 THEN attempts ELSE attempts - 1 END,
+      lease_until = NULL
     WHERE id = ?1 AND attempts = ?2 AND state = 'running'""";
   private static final String PROGRESS =
     "UPDATE jobs SET progress = ?1 WHERE id = ?2 AND attempts = ?3 AND state = 'running'";
@@ -66,7 +69,9 @@ public final class SqlJobStore implements JobStore {
       error       = CASE WHEN cancel_requested THEN {json ?1} ELSE {json ?2} END,
       finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN {time ?3} ELSE NULL END,
       run_at      = ?3
-    WHERE state = 'running'""";
+    WHERE state = 'running' AND (lease_until IS NULL OR lease_until <= ?3)""";
+  private static final String RENEW =
+    "UPDATE jobs SET lease_until = ?1 WHERE id = ?2 AND attempts = ?3 AND state = 'running'";
   private static final String CANCEL_QUEUED = "UPDATE jobs SET state = 'cancelled', error = ?1, finished_at = ?2 "
     + "WHERE id = ?3 AND state = 'queued' AND (CAST(?4 AS TEXT) IS NULL OR owner = ?4) RETURNING " + COLUMNS;
   private static final String CANCEL_RUNNING = "UPDATE jobs SET cancel_requested = TRUE "
@@ -252,9 +257,10 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<Job>> claim(String type, int max, Instant now) {
+  public Future<List<Job>> claim(String type, int max, Instant now, String node, Instant leaseUntil) {
     String claim = sql(CLAIM.formatted(dialect.skipLocked()));
-    return write(conn -> conn.preparedQuery(claim).execute(Tuple.of(dialect.time(now), type, max))).map(rows -> {
+    Tuple args = Tuple.of(dialect.time(now), type, max, node, dialect.time(leaseUntil));
+    return write(conn -> conn.preparedQuery(claim).execute(args)).map(rows -> {
       List<Job> jobs = new ArrayList<>(rows.size());
       rows.forEach(row -> jobs.add(toJob(row)));
       jobs.sort(java.util.Comparator.comparing(Job::createdAt));
@@ -274,7 +280,7 @@ public final class SqlJobStore implements JobStore {
     List<Tuple> rows = new ArrayList<>(outcomes.size());
     for (Outcome o : outcomes) {
       rows.add(Tuple.of(dialect.id(o.id()), o.attempt(), o.state().wire(), dialect.json(o.result()), cancelled,
-        dialect.json(o.error()), dialect.time(o.runAt()), dialect.time(o.at())));
+        dialect.json(o.error()), dialect.time(o.runAt()), dialect.time(o.at()), o.counted()));
     }
     return conn.preparedQuery(sql(FINISH)).executeBatch(rows).map(v -> nulls(outcomes.size()));
   }
@@ -290,6 +296,25 @@ public final class SqlJobStore implements JobStore {
     List<Tuple> rows = new ArrayList<>(updates.size());
     updates.forEach(p -> rows.add(Tuple.of(p.value(), dialect.id(p.id()), p.attempt())));
     return conn.preparedQuery(sql(PROGRESS)).executeBatch(rows).map(v -> nulls(updates.size()));
+  }
+
+  @Override
+  public Future<Void> renew(List<Lease> leases, Instant until) {
+    if (leases.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Tuple> rows = new ArrayList<>(leases.size());
+    leases.forEach(lease -> rows.add(Tuple.of(dialect.time(until), dialect.id(lease.id()), lease.attempt())));
+    return write(conn -> conn.preparedQuery(sql(RENEW)).executeBatch(rows)).mapEmpty();
+  }
+
+  /**
+   * Ends every lease at once: for a store only one process can open (SQLite), whatever is
+   * running when it opens was left by a dead process.
+   */
+  Future<Void> expireAllLeases() {
+    return write(conn -> conn.preparedQuery(sql("UPDATE jobs SET lease_until = NULL WHERE state = 'running'"))
+      .execute()).mapEmpty();
   }
 
   @Override

@@ -55,7 +55,12 @@ final class SqliteSchema {
       """
       CREATE TRIGGER queue_depth_update AFTER UPDATE OF state ON jobs
       WHEN (OLD.state = 'queued') <> (NEW.state = 'queued')
-      BEGIN UPDATE queue_depth SET queued = queued + (NEW.state = 'queued') - (OLD.state = 'queued'); END"""));
+      BEGIN UPDATE queue_depth SET queued = queued + (NEW.state = 'queued') - (OLD.state = 'queued'); END"""),
+    // Leases: the node running an attempt, and until when it holds it.
+    List.of(
+      "ALTER TABLE jobs ADD COLUMN node TEXT",
+      "ALTER TABLE jobs ADD COLUMN lease_until INTEGER",
+      "CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running'"));
 
   private SqliteSchema() {
   }

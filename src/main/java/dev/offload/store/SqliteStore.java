@@ -42,7 +42,9 @@ public final class SqliteStore {
       lock.close();
       return null;
     }));
+    // The lock file makes this the only process on the file: every lease still held is a dead one's.
     return SqliteSchema.migrate(writer)
+      .compose(from -> store.expireAllLeases().map(from))
       .onSuccess(from -> LOG.info("SQLite store {} ready (schema version {} -> {})", config.sqliteFile(), from,
         SqliteSchema.MIGRATIONS.size()))
       .map(v -> store)

@@ -59,8 +59,10 @@ final class RunningJob implements JobContext {
     }
     if (lastProgressAt.compareAndSet(last, now == 0 ? 1 : now)) {
       double clamped = Math.max(0, Math.min(1, fraction));
+      // To this node's dispatcher, which holds the attempt.
       vertx.eventBus().send(Addresses.PROGRESS, new JsonObject()
-        .put("id", id.toString()).put("attempt", attempt).put("progress", clamped));
+        .put("id", id.toString()).put("attempt", attempt).put("progress", clamped),
+        new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true));
     }
   }
 

@@ -53,6 +53,11 @@ abstract class JobStoreContract {
       now.plusMillis(createdOffsetMillis));
   }
 
+  /** Claims as node-a with a 30 s lease from {@code at}. */
+  private Future<List<Job>> claim(String type, int max, Instant at) {
+    return store.claim(type, max, at, "node-a", at.plusSeconds(30));
+  }
+
   private NewJob insert(NewJob job) {
     assertThat(await(store.insert(List.of(job), ROOMY))).containsOnlyNulls();
     return job;
@@ -87,33 +92,33 @@ abstract class JobStoreContract {
     NewJob newer = insert(job("alice", 3, 5));
     insert(job("alice", 3, 10));
 
-    List<Job> claimed = await(store.claim("sleep", 2, now.plusSeconds(1)));
+    List<Job> claimed = await(claim("sleep", 2, now.plusSeconds(1)));
     assertThat(claimed).extracting(Job::id).containsExactly(older.id(), newer.id());
     assertThat(claimed).allSatisfy(job -> {
       assertThat(job.state()).isEqualTo(JobState.RUNNING);
       assertThat(job.attempts()).isEqualTo(1);
       assertThat(job.startedAt()).isNotNull();
     });
-    assertThat(await(store.claim("primes", 10, now.plusSeconds(1)))).isEmpty();
+    assertThat(await(claim("primes", 10, now.plusSeconds(1)))).isEmpty();
   }
 
   @Test
   void aRetryIsNotClaimedBeforeItsBackoffIsOver() {
     NewJob job = insert(job("alice", 3, 0));
-    Job running = await(store.claim("sleep", 1, now)).get(0);
+    Job running = await(claim("sleep", 1, now)).get(0);
     await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("handler_error", "x"),
       now.plusSeconds(10), now))));
 
-    assertThat(await(store.claim("sleep", 1, now.plusSeconds(9)))).isEmpty();
-    assertThat(await(store.claim("sleep", 1, now.plusSeconds(10)))).extracting(Job::id).containsExactly(job.id());
+    assertThat(await(claim("sleep", 1, now.plusSeconds(9)))).isEmpty();
+    assertThat(await(claim("sleep", 1, now.plusSeconds(10)))).extracting(Job::id).containsExactly(job.id());
   }
 
   @Test
   void aStaleAttemptsOutcomeChangesNothing() {
     NewJob job = insert(job("alice", 3, 0));
-    Job first = await(store.claim("sleep", 1, now)).get(0);
+    Job first = await(claim("sleep", 1, now)).get(0);
     await(store.finish(List.of(Outcome.failed(first, JobState.QUEUED, JobError.of("timeout", "late"), now, now))));
-    Job second = await(store.claim("sleep", 1, now)).get(0);
+    Job second = await(claim("sleep", 1, now)).get(0);
     assertThat(second.attempts()).isEqualTo(2);
 
     // Attempt 1 answers late: refused by the attempt number.
@@ -138,7 +143,7 @@ abstract class JobStoreContract {
   void cancelStopsQueuedJobsFlagsRunningOnesAndLeavesFinishedOnes() {
     NewJob queued = insert(job("alice", 3, 0));
     NewJob running = insert(job("alice", 3, -10));
-    assertThat(await(store.claim("sleep", 1, now))).extracting(Job::id).containsExactly(running.id());
+    assertThat(await(claim("sleep", 1, now))).extracting(Job::id).containsExactly(running.id());
 
     CancelResult cancelled = await(store.cancel(queued.id(), "alice"));
     assertThat(cancelled.effect()).isEqualTo(CancelResult.Effect.CANCELLED);
@@ -157,7 +162,7 @@ abstract class JobStoreContract {
   @Test
   void aRetryOfAJobWhoseCancellationWasRequestedEndsCancelled() {
     NewJob job = insert(job("alice", 3, 0));
-    Job running = await(store.claim("sleep", 1, now)).get(0);
+    Job running = await(claim("sleep", 1, now)).get(0);
     await(store.cancel(job.id(), "alice"));
     await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
 
@@ -173,10 +178,11 @@ abstract class JobStoreContract {
     NewJob lastAttempt = insert(job("alice", 1, 1));
     NewJob cancelRequested = insert(job("alice", 3, 2));
     NewJob untouched = insert(job("alice", 3, 3));
-    await(store.claim("sleep", 3, now.plusSeconds(1)));
+    await(claim("sleep", 3, now.plusSeconds(1)));
     await(store.cancel(cancelRequested.id(), null));
 
-    assertThat(await(store.recover(now))).isEqualTo(3);
+    assertThat(await(store.recover(now.plusSeconds(30)))).as("leases still held").isZero();
+    assertThat(await(store.recover(now.plusSeconds(31)))).isEqualTo(3);
 
     Job requeued = await(store.find(retry.id()));
     assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
@@ -190,9 +196,37 @@ abstract class JobStoreContract {
   }
 
   @Test
+  void aRenewedLeaseIsNotRecoveredAndAStaleRenewalExtendsNothing() {
+    NewJob job = insert(job("alice", 3, 0));
+    Job first = await(claim("sleep", 1, now)).get(0);
+    await(store.renew(List.of(new JobStore.Lease(job.id(), first.attempts())), now.plusSeconds(60)));
+    assertThat(await(store.recover(now.plusSeconds(59)))).isZero();
+    assertThat(await(store.recover(now.plusSeconds(61)))).isEqualTo(1);
+
+    // Attempt 2 runs elsewhere; the dead attempt 1's renewal must not keep attempt 2's lease alive.
+    Job second = await(store.claim("sleep", 1, now.plusSeconds(62), "node-b", now.plusSeconds(92))).get(0);
+    assertThat(second.attempts()).isEqualTo(2);
+    await(store.renew(List.of(new JobStore.Lease(job.id(), first.attempts())), now.plusSeconds(600)));
+    assertThat(await(store.recover(now.plusSeconds(93)))).isEqualTo(1);
+    assertThat(await(store.find(job.id())).state()).isEqualTo(JobState.QUEUED);
+  }
+
+  @Test
+  void aReleasedAttemptGoesBackToTheQueueWithoutCounting() {
+    NewJob job = insert(job("alice", 1, 0));
+    Job running = await(claim("sleep", 1, now)).get(0);
+    await(store.finish(List.of(Outcome.released(running, JobError.of("no_workers", "none"), now, now))));
+    Job queued = await(store.find(job.id()));
+    assertThat(queued.state()).isEqualTo(JobState.QUEUED);
+    assertThat(queued.attempts()).isZero();
+    assertThat(queued.error().getString("code")).isEqualTo("no_workers");
+    assertThat(await(claim("sleep", 1, now)).get(0).attempts()).isEqualTo(1);
+  }
+
+  @Test
   void progressIsStoredForTheRunningAttemptOnly() {
     NewJob job = insert(job("alice", 3, 0));
-    Job running = await(store.claim("sleep", 1, now)).get(0);
+    Job running = await(claim("sleep", 1, now)).get(0);
     await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempts(), 0.5))));
     assertThat(await(store.find(job.id())).progress()).isEqualTo(0.5);
     await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempts() + 7, 0.9))));
@@ -233,7 +267,7 @@ abstract class JobStoreContract {
       .isEqualTo(JobException.Kind.BACKLOG);
 
     // Claimed (out), retried (in), cancelled while queued (out): room for exactly one more each time.
-    Job running = await(store.claim("sleep", 1, now.plusSeconds(1))).get(0);
+    Job running = await(claim("sleep", 1, now.plusSeconds(1))).get(0);
     assertThat(running.id()).isEqualTo(a.id());
     assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree))).containsOnlyNulls();
     assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree)).get(0)).isNotNull();
@@ -241,7 +275,7 @@ abstract class JobStoreContract {
     assertThat(await(store.insert(List.of(job("bob", 3, 6)), backlogOfThree))).containsOnlyNulls();
     await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
     assertThat(await(store.insert(List.of(job("bob", 3, 7)), backlogOfThree)).get(0)).isNotNull();
-    await(store.claim("sleep", 10, now.plusSeconds(10)));
+    await(claim("sleep", 10, now.plusSeconds(10)));
     List<JobException> refusals = await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10),
       job("bob", 3, 11)), backlogOfThree));
     assertThat(refusals.subList(0, 3)).containsOnlyNulls();

@@ -1,6 +1,7 @@
 package dev.offload.store;
 
 import dev.offload.config.OffloadConfig;
+import dev.offload.jobs.NewJob;
 import dev.offload.support.TestService;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
@@ -34,5 +35,18 @@ class SqliteJobStoreTest extends JobStoreContract {
     await(store.close());
     store = await(open());
     assertThat(await(store.ping())).isNull();
+  }
+
+  @Test
+  void reopeningTheFileRecoversWhatWasRunningAtOnce() {
+    NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
+      .put("seconds", 1), 3, 60, java.time.Instant.now());
+    await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)));
+    java.time.Instant now = java.time.Instant.now();
+    await(store.claim("sleep", 1, now, "node-a", now.plusSeconds(3600)));
+    await(store.close());
+    store = await(open());
+    // Only one process can hold the file: the old lease is void, recovery does not wait for it.
+    assertThat(await(store.recover(java.time.Instant.now()))).isEqualTo(1);
   }
 }
