@@ -41,7 +41,10 @@ public final class SqlJobStore implements JobStore {
   private static final String COLUMNS = "id, owner, type, state, input, result, error, progress, attempts, "
     + "max_attempts, timeout_seconds, cancel_requested, created_at, started_at, finished_at";
   private static final String INSERT = "INSERT INTO jobs (id, owner, type, state, input, max_attempts, "
-    + "timeout_seconds, run_at, created_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)";
+    + "timeout_seconds, run_at, created_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8) "
+    // A duplicate id (a bug, never a client's doing) must not fail the other submissions that
+    // share the transaction: it is skipped here and refused below.
+    + "ON CONFLICT (id) DO NOTHING";
   private static final String CLAIM = """
     UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, progress = NULL,
       node = ?4, lease_until = ?5
@@ -159,9 +162,10 @@ public final class SqlJobStore implements JobStore {
       + "SELECT owner, count(*) FROM jobs WHERE state IN ('queued', 'running') AND owner IN ("
       + parameters(1, owners.size()) + ") GROUP BY owner";
     // Both are issued at once; the connection runs them in order, so the counts include the batch.
-    Future<?> inserted = conn.preparedQuery(sql(INSERT)).executeBatch(rows);
+    Future<RowSet<Row>> inserted = conn.preparedQuery(sql(INSERT)).executeBatch(rows);
     Future<RowSet<Row>> after = conn.preparedQuery(sql(counts)).execute(Tuple.wrap(owners));
     return Future.all(inserted, after).map(v -> after.result()).compose(counted -> {
+      List<Integer> insertedRows = batchCounts(inserted.result(), submissions.size());
       Map<String, Integer> active = new HashMap<>();
       int backlog = 0;
       for (Row row : counted) {
@@ -172,16 +176,26 @@ public final class SqlJobStore implements JobStore {
           active.put(row.getString(0), count - added.get(row.getString(0)));
         }
       }
+      for (int i = 0; i < submissions.size(); i++) {
+        if (insertedRows.get(i) == 0) {
+          // Counted above as if inserted: take it back from the counts.
+          backlog--;
+          active.merge(submissions.get(i).job().owner(), -1, Integer::sum);
+        }
+      }
       List<NewJob> jobs = new ArrayList<>(submissions.size());
       List<Admission> limits = new ArrayList<>(submissions.size());
       submissions.forEach(submission -> {
         jobs.add(submission.job());
         limits.add(submission.admission());
       });
-      List<JobException> refusals = Admission.decide(jobs, limits, backlog, active);
+      List<JobException> refusals = new ArrayList<>(Admission.decide(jobs, limits, backlog, active));
       List<Object> refused = new ArrayList<>();
       for (int i = 0; i < submissions.size(); i++) {
-        if (refusals.get(i) != null) {
+        if (insertedRows.get(i) == 0) {
+          refusals.set(i, new JobException(JobException.Kind.CONFLICT, "a job with id "
+            + submissions.get(i).job().id() + " already exists"));
+        } else if (refusals.get(i) != null) {
           refused.add(dialect.id(submissions.get(i).job().id()));
         }
       }
@@ -333,6 +347,22 @@ public final class SqlJobStore implements JobStore {
   @Override
   public Future<Void> close() {
     return Future.join(writer.close(), readers.close()).eventually(afterClose::get).mapEmpty();
+  }
+
+  /**
+   * The rows each statement of a batch (without RETURNING) changed. vertx-pg-client answers one
+   * row set per statement; vertx-jdbc-client one row set whose rows hold the counts.
+   */
+  private static List<Integer> batchCounts(RowSet<Row> result, int statements) {
+    List<Integer> counts = new ArrayList<>(statements);
+    if (result.next() == null && result.size() == statements) {
+      result.forEach(row -> counts.add(((Number) row.getValue(0)).intValue()));
+    } else {
+      for (RowSet<Row> each = result; each != null; each = each.next()) {
+        counts.add(each.rowCount());
+      }
+    }
+    return counts;
   }
 
   private static List<Void> nulls(int size) {
