@@ -6,7 +6,7 @@ SUB ?= alice
 SCOPE ?= jobs:read jobs:write
 TTL ?= 3600
 
-.PHONY: build run test token bench clean
+.PHONY: build run test token bench cluster cluster-stop clean
 
 build: $(JAR)
 
@@ -26,6 +26,13 @@ token: $(JAR)
 
 bench: $(JAR)
 	bench/run.sh
+
+# Three nodes on loopback (one api, two workers) on the clustered event bus and PostgreSQL.
+cluster: $(JAR)
+	bin/cluster.sh start
+
+cluster-stop:
+	bin/cluster.sh stop
 
 clean:
 	rm -rf target

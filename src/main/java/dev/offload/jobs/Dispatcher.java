@@ -54,7 +54,8 @@ public final class Dispatcher extends VerticleBase {
   @Override
   public Future<?> start() {
     types.all().forEach(type -> maybeQueued.add(type.name()));
-    vertx.eventBus().<JsonObject>localConsumer(Addresses.WAKE, this::onWake);
+    // Cluster-wide: an API node on another machine wakes every worker node.
+    vertx.eventBus().<JsonObject>consumer(Addresses.WAKE, this::onWake);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.PROGRESS, this::onProgress);
     vertx.setPeriodic(settings.pollMillis(), id -> {
       types.all().forEach(type -> maybeQueued.add(type.name()));

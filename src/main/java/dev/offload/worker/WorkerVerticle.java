@@ -45,7 +45,8 @@ public final class WorkerVerticle extends VerticleBase {
       // Attempts may run for hours: raise the blocked-thread warning limit to match.
       pool = vertx.createSharedWorkerExecutor("offload-" + type.name(), type.concurrency(), 7, TimeUnit.DAYS);
     }
-    MessageConsumer<JsonObject> work = vertx.eventBus().consumer(Addresses.jobs(type.name()), this::onWork);
+    // Local: only this node's dispatcher sends work here, for this node's capacity.
+    MessageConsumer<JsonObject> work = vertx.eventBus().localConsumer(Addresses.jobs(type.name()), this::onWork);
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.CANCEL, this::onCancel);
     return Future.all(work.completion(), cancel.completion());
   }
