@@ -1,0 +1,177 @@
+package dev.offload.app;
+
+import dev.offload.auth.JwtSetup;
+import dev.offload.config.OffloadConfig;
+import dev.offload.support.TestPostgres;
+import dev.offload.support.TestService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.offload.support.TestService.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three JVMs of the packaged jar on loopback, clustered (Hazelcast) over a shared PostgreSQL
+ * schema: one api node, two worker nodes. 200 jobs are submitted; one worker is killed with
+ * SIGKILL while it runs jobs; every accepted job still succeeds, and the dead worker's jobs ran
+ * again on the other one.
+ */
+class ClusterIT {
+  private static final Pattern NODE = Pattern.compile("Offload started: node (node-[0-9a-f]+)");
+  private final List<Process> processes = new ArrayList<>();
+  private Vertx vertx;
+  private String schema;
+
+  @AfterEach
+  void tearDown() {
+    processes.forEach(Process::destroyForcibly);
+    if (vertx != null) {
+      if (schema != null) {
+        TestPostgres.drop(vertx, schema);
+      }
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void everyJobSucceedsWhenAWorkerNodeIsKilled(@TempDir Path dir) throws Exception {
+    vertx = Vertx.vertx();
+    schema = TestPostgres.freshSchema(vertx);
+    int httpPort = freePort();
+    List<Integer> memberPorts = List.of(freePort(), freePort(), freePort());
+    Path clusterXml = dir.resolve("cluster.xml");
+    String xml = Files.readString(Path.of("conf/cluster.xml"))
+      .replace("<cluster-name>offload</cluster-name>", "<cluster-name>offload-" + schema + "</cluster-name>")
+      .replaceFirst("<port auto-increment=\"true\" port-count=\"3\">5701</port>", "<port auto-increment=\"false\">PORT</port>")
+      .replace("<member>127.0.0.1:5701</member>", "<member>127.0.0.1:" + memberPorts.get(0) + "</member>")
+      .replace("<member>127.0.0.1:5702</member>", "<member>127.0.0.1:" + memberPorts.get(1) + "</member>")
+      .replace("<member>127.0.0.1:5703</member>", "<member>127.0.0.1:" + memberPorts.get(2) + "</member>");
+
+    JsonObject store = new JsonObject().put("kind", "postgres")
+      .put("postgres", new JsonObject().put("url", TestPostgres.URL).put("schema", schema));
+    JsonObject workers = new JsonObject().put("leaseSeconds", 3).put("pollMillis", 200);
+    JsonObject worker = new JsonObject().put("mode", "dev").put("roles", List.of("worker"))
+      .put("dataDir", dir.resolve("data").toString()).put("store", store).put("workers", workers);
+    JsonObject api = worker.copy().put("roles", List.of("api"))
+      .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPort))
+      .put("auth", new JsonObject().put("issuer", TestService.ISSUER).put("audience", TestService.AUDIENCE));
+
+    Process worker1 = start(dir, "worker-1", worker, clusterXml, xml, memberPorts.get(0));
+    Process worker2 = start(dir, "worker-2", worker, clusterXml, xml, memberPorts.get(1));
+    start(dir, "api", api, clusterXml, xml, memberPorts.get(2));
+    String node1 = awaitStarted(dir.resolve("worker-1.log"));
+    String node2 = awaitStarted(dir.resolve("worker-2.log"));
+    awaitStarted(dir.resolve("api.log"));
+
+    OffloadConfig settings = OffloadConfig.from(api, Map.of());
+    String token = JwtSetup.sign(JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth()),
+      settings.auth(), "alice", TestService.READ_WRITE, 600);
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(httpPort));
+
+    List<Future<HttpResponse<Buffer>>> submissions = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      submissions.add(client.post("/api/v1/jobs").bearerTokenAuthentication(token)
+        .sendJsonObject(new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 3))));
+    }
+    List<String> ids = new ArrayList<>();
+    for (Future<HttpResponse<Buffer>> submission : submissions) {
+      HttpResponse<Buffer> response = await(submission);
+      assertThat(response.statusCode()).isEqualTo(202);
+      ids.add(response.bodyAsJsonObject().getString("id"));
+    }
+
+    Pool db = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)
+      .setProperties(Map.of("search_path", schema))).using(vertx).build();
+    // Kill worker 1 while it holds running jobs.
+    waitFor(() -> count(db, "SELECT count(*) FROM jobs WHERE state = 'running' AND node = '" + node1 + "'") > 0,
+      Duration.ofSeconds(30));
+    worker1.destroyForcibly().waitFor();
+
+    waitFor(() -> count(db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'") == 200, Duration.ofSeconds(90));
+    Map<String, Integer> byAttempts = new HashMap<>();
+    for (Row row : await(db.query("SELECT attempts, node, result FROM jobs").execute())) {
+      byAttempts.merge(String.valueOf(row.getInteger("attempts")), 1, Integer::sum);
+      assertThat(row.getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 3));
+      if (row.getInteger("attempts") == 2) {
+        assertThat(row.getString("node")).as("re-run on the surviving worker").isEqualTo(node2);
+      }
+    }
+    assertThat(byAttempts.get("2")).as("the killed worker's jobs ran again").isPositive();
+    assertThat(byAttempts.keySet()).containsOnly("1", "2");
+    assertThat(worker2.isAlive()).isTrue();
+    db.close();
+  }
+
+  private Process start(Path dir, String name, JsonObject config, Path clusterXml, String xml, int memberPort)
+    throws IOException {
+    Path conf = dir.resolve(name + ".json");
+    Files.writeString(conf, config.encodePrettily());
+    Path nodeXml = clusterXml.resolveSibling(name + "-cluster.xml");
+    Files.writeString(nodeXml, xml.replace("PORT", String.valueOf(memberPort)));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = System.getProperty("offload.jar", "target/offload.jar");
+    Process process = new ProcessBuilder(java, "-Dvertx.hazelcast.config=" + nodeXml, "-jar", jar,
+      "-conf", conf.toString(), "-cluster", "-cluster-host", "127.0.0.1")
+      .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    processes.add(process);
+    return process;
+  }
+
+  private String awaitStarted(Path log) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        Matcher matcher = NODE.matcher(Files.readString(log));
+        if (matcher.find()) {
+          return matcher.group(1);
+        }
+      } catch (IOException notYet) {
+        // the log appears with the process
+      }
+      TestService.sleep(200);
+    }
+    throw new AssertionError("no start-up line in " + log);
+  }
+
+  private static int count(Pool db, String sql) {
+    return await(db.query(sql).execute()).iterator().next().getInteger(0);
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited %s", timeout).isLessThan(deadline);
+      TestService.sleep(200);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
