@@ -4,6 +4,7 @@
 #   bin/cluster.sh start   (make cluster)       logs and pids in data/cluster/
 #   bin/cluster.sh stop    (make cluster-stop)  ends the nodes by their recorded pids
 # PostgreSQL: the URL in conf/cluster/*.json (OFFLOAD_STORE_POSTGRES_URL overrides it).
+# CLUSTER_TLS=1: mutual TLS on the event bus, with a throw-away CA made by bin/cluster-certs.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=data/cluster
@@ -21,6 +22,10 @@ start_node() { # name config
   if [ -f "$DIR/$name.pid" ] && kill -0 "$(cat "$DIR/$name.pid")" 2>/dev/null; then
     echo "$name is already running (pid $(cat "$DIR/$name.pid"))"
     return
+  fi
+  if [ "${CLUSTER_TLS:-0}" = 1 ]; then
+    export OFFLOAD_CLUSTER_TLS_KEYFILE=$DIR/certs/$name.key OFFLOAD_CLUSTER_TLS_CERTFILE=$DIR/certs/$name.crt \
+      OFFLOAD_CLUSTER_TLS_CAFILE=$DIR/certs/ca.crt
   fi
   nohup java $HAZELCAST_OPENS -Dvertx.hazelcast.config=conf/cluster.xml -jar "$JAR" -conf "$conf" \
     -cluster -cluster-host 127.0.0.1 >"$DIR/$name.log" 2>&1 &
@@ -47,6 +52,9 @@ wait_started() { # name
 case "${1:-}" in
   start)
     [ -f "$JAR" ] || { echo "build first: make build" >&2; exit 2; }
+    if [ "${CLUSTER_TLS:-0}" = 1 ]; then
+      bin/cluster-certs.sh "$DIR/certs" worker-1 worker-2 api
+    fi
     start_node worker-1 conf/cluster/worker.json
     start_node worker-2 conf/cluster/worker.json
     start_node api conf/cluster/api.json

@@ -61,6 +61,7 @@ public final class MainVerticle extends VerticleBase {
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types) : Future.succeededFuture())
       .onFailure(err -> stop())
+      .onSuccess(v -> warnIfPlaintextCluster())
       .onSuccess(v -> LOG.info("Offload started: node {}, mode {}, roles {}, job types {}{}", node, settings.mode(),
         settings.roles(), types.all().stream().map(JobType::name).toList(),
         settings.runsApi() ? ", listening on http://" + settings.http().host() + ":" + httpPort() : ""));
@@ -89,6 +90,13 @@ public final class MainVerticle extends VerticleBase {
       httpVerticles.add(verticle);
       return verticle;
     }, new DeploymentOptions().setInstances(instances));
+  }
+
+  private void warnIfPlaintextCluster() {
+    if (vertx.isClustered() && settings.clusterTls() == null) {
+      LOG.warn("The clustered event bus is plaintext and unauthenticated: anyone who reaches the cluster ports "
+        + "can read and send its messages. Set cluster.tls (see docs/deployment.md) or firewall those ports.");
+    }
   }
 
   /** The port the API listens on (useful when configured as 0); -1 when this node has no API. */

@@ -21,7 +21,8 @@ public record OffloadConfig(
   Auth auth,
   Limits limits,
   Workers workers,
-  Map<String, JobTypeSettings> jobTypes) {
+  Map<String, JobTypeSettings> jobTypes,
+  ClusterTls clusterTls) {
 
   public enum Mode { DEV, PRODUCTION }
 
@@ -72,6 +73,13 @@ public record OffloadConfig(
    */
   public record Workers(int blockingThreads, int asyncConcurrency, long retryBaseMillis, long retryMaxMillis,
                         long pollMillis, long progressIntervalMillis, int leaseSeconds) {
+  }
+
+  /**
+   * Event-bus TLS with mutual authentication between cluster nodes: this node's PEM key and
+   * certificate, and the CA that signs every node's certificate. Null when not configured.
+   */
+  public record ClusterTls(Path keyFile, Path certFile, Path caFile) {
   }
 
   /** Per-type overrides; a null field keeps the handler's own default. */
@@ -138,8 +146,20 @@ public record OffloadConfig(
         optional(r, p + "timeoutSeconds", 7 * 24 * 3600),
         optional(r, p + "maxAttempts", 100)));
     }
+    String key = r.string("cluster.tls.keyFile", null);
+    String cert = r.string("cluster.tls.certFile", null);
+    String ca = r.string("cluster.tls.caFile", null);
+    ClusterTls clusterTls = null;
+    if (key != null || cert != null || ca != null) {
+      if (key == null || cert == null || ca == null) {
+        throw new ConfigException("config keys 'cluster.tls.keyFile', 'cluster.tls.certFile' and "
+          + "'cluster.tls.caFile' go together: set all three or none");
+      }
+      clusterTls = new ClusterTls(Path.of(key), Path.of(cert), Path.of(ca));
+    }
     r.rejectUnknownKeys();
-    return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes));
+    return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes),
+      clusterTls);
   }
 
   /** The password from {@code store.postgres.password} (env) or the file named by {@code store.postgres.passwordFile}. */

@@ -217,4 +217,28 @@ class ConfigTest {
     assertThat(from(json("{\"roles\": [\"worker\"]}")).roles()).containsExactly(OffloadConfig.Role.WORKER);
     assertThat(from(new JsonObject().put("roles", new JsonArray().add("api").add("worker"))).runsApi()).isTrue();
   }
+
+  @Test
+  void clusterTlsTakesAllThreeFilesOrNone() {
+    assertThat(from(new JsonObject()).clusterTls()).isNull();
+    OffloadConfig.ClusterTls tls = from(json("""
+      {"cluster": {"tls": {"keyFile": "n.key", "certFile": "n.crt", "caFile": "ca.crt"}}}""")).clusterTls();
+    assertThat(tls).isEqualTo(new OffloadConfig.ClusterTls(Path.of("n.key"), Path.of("n.crt"), Path.of("ca.crt")));
+    assertRefused(json("""
+      {"cluster": {"tls": {"keyFile": "n.key", "certFile": "n.crt"}}}"""), "cluster.tls.caFile");
+  }
+
+  @Test
+  void postgresSettingsAreCheckedAndThePasswordNeverPrinted() {
+    OffloadConfig config = OffloadConfig.from(json("""
+      {"store": {"kind": "postgres", "postgres": {"url": "postgresql://offload@db:5432/jobs", "schema": "jobs_1"}}}"""),
+      Map.of("OFFLOAD_STORE_POSTGRES_PASSWORD", "s3cret"));
+    assertThat(config.store().isPostgres()).isTrue();
+    assertThat(config.store().postgres().password()).isEqualTo("s3cret");
+    assertThat(config.toString()).doesNotContain("s3cret");
+    assertRefused(json("""
+      {"store": {"postgres": {"schema": "drop table; --"}}}"""), "store.postgres.schema");
+    assertRefused(json("""
+      {"store": {"postgres": {"url": "mysql://x"}}}"""), "store.postgres.url");
+  }
 }

@@ -1,0 +1,99 @@
+package dev.offload.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.XmlConfigBuilder;
+import dev.offload.config.OffloadConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.offload.support.TestService.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three clustered Vert.x nodes (Hazelcast on loopback, conf/cluster.xml): two with certificates
+ * from the cluster's CA talk over mutual TLS; a third whose certificate another CA signed joins
+ * the Hazelcast membership (open-source Hazelcast cannot refuse it) but can neither receive nor
+ * send event-bus messages.
+ */
+class EventBusTlsTest {
+  private final List<Vertx> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(node -> await(node.close()));
+  }
+
+  @Test
+  void onlyNodesWithTheClustersCertificatesExchangeMessages(@TempDir Path dir) throws Exception {
+    certificates(dir.resolve("cluster"), "a", "b");
+    certificates(dir.resolve("stranger"), "rogue");
+    List<Integer> ports = List.of(freePort(), freePort(), freePort());
+
+    Vertx a = start(ports, 0, tls(dir.resolve("cluster"), "a"));
+    Vertx b = start(ports, 1, tls(dir.resolve("cluster"), "b"));
+    Vertx rogue = start(ports, 2, tls(dir.resolve("stranger"), "rogue"));
+    await(b.eventBus().<String>consumer("probe.b", message -> message.reply("from b")).completion());
+    await(rogue.eventBus().<String>consumer("probe.rogue", message -> message.reply("from rogue")).completion());
+
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(3000);
+    assertThat(await(a.eventBus().<String>request("probe.b", "hi", quick)).body()).isEqualTo("from b");
+    assertThat(failure(a.eventBus().request("probe.rogue", "hi", quick))).isNotNull();
+    assertThat(failure(rogue.eventBus().request("probe.b", "hi", quick))).isNotNull();
+    // The cluster still works after the stranger's attempts.
+    assertThat(await(b.eventBus().<String>request("probe.b", "again", quick)).body()).isEqualTo("from b");
+  }
+
+  private Vertx start(List<Integer> ports, int index, OffloadConfig.ClusterTls tls) throws IOException {
+    String xml = Files.readString(Path.of("conf/cluster.xml"))
+      .replace("<cluster-name>offload</cluster-name>", "<cluster-name>offload-tls-test-" + ports.get(0) + "</cluster-name>")
+      .replaceFirst("<port auto-increment=\"true\" port-count=\"3\">5701</port>",
+        "<port auto-increment=\"false\">" + ports.get(index) + "</port>")
+      .replace("127.0.0.1:5701<", "127.0.0.1:" + ports.get(0) + "<")
+      .replace("127.0.0.1:5702<", "127.0.0.1:" + ports.get(1) + "<")
+      .replace("127.0.0.1:5703<", "127.0.0.1:" + ports.get(2) + "<");
+    Config config = new XmlConfigBuilder(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).build();
+    EventBusOptions eventBus = EventBusTls.apply(new EventBusOptions().setHost("127.0.0.1").setPort(0), tls);
+    Vertx node = await(Vertx.builder().with(new VertxOptions().setEventBusOptions(eventBus))
+      .withClusterManager(new HazelcastClusterManager(config)).buildClustered());
+    nodes.add(node);
+    return node;
+  }
+
+  private static OffloadConfig.ClusterTls tls(Path dir, String node) {
+    return new OffloadConfig.ClusterTls(dir.resolve(node + ".key"), dir.resolve(node + ".crt"), dir.resolve("ca.crt"));
+  }
+
+  private static void certificates(Path dir, String... nodes) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", "bin/cluster-certs.sh", dir.toString()));
+    command.addAll(List.of(nodes));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(output).isZero();
+  }
+
+  private static Throwable failure(Future<?> future) {
+    return await(future.transform(ar -> Future.succeededFuture(ar.cause())));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
