@@ -87,6 +87,17 @@ class ClusterIT {
     String node2 = awaitStarted(dir.resolve("worker-2.log"));
     awaitStarted(dir.resolve("api.log"));
 
+    Pool db = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)
+      .setProperties(Map.of("search_path", schema))).using(vertx).build();
+    // Every move to 'succeeded' is recorded: a job completed twice would show up twice.
+    await(db.query("CREATE TABLE completions (id uuid NOT NULL, attempts integer NOT NULL)").execute());
+    await(db.query("""
+      CREATE FUNCTION record_completion() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO completions VALUES (NEW.id, NEW.attempts); RETURN NULL; END $$""").execute());
+    await(db.query("""
+      CREATE TRIGGER record_completion AFTER UPDATE OF state ON jobs
+      FOR EACH ROW WHEN (NEW.state = 'succeeded') EXECUTE FUNCTION record_completion()""").execute());
+
     OffloadConfig settings = OffloadConfig.from(api, Map.of());
     String token = JwtSetup.sign(JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth()),
       settings.auth(), "alice", TestService.READ_WRITE, 600);
@@ -104,8 +115,6 @@ class ClusterIT {
       ids.add(response.bodyAsJsonObject().getString("id"));
     }
 
-    Pool db = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)
-      .setProperties(Map.of("search_path", schema))).using(vertx).build();
     // Kill worker 1 while it holds running jobs.
     waitFor(() -> count(db, "SELECT count(*) FROM jobs WHERE state = 'running' AND node = '" + node1 + "'") > 0,
       Duration.ofSeconds(30));
@@ -122,6 +131,8 @@ class ClusterIT {
     }
     assertThat(byAttempts.get("2")).as("the killed worker's jobs ran again").isPositive();
     assertThat(byAttempts.keySet()).containsOnly("1", "2");
+    assertThat(count(db, "SELECT count(*) FROM completions")).as("one completion per job").isEqualTo(200);
+    assertThat(count(db, "SELECT count(DISTINCT id) FROM completions")).isEqualTo(200);
     assertThat(worker2.isAlive()).isTrue();
     db.close();
   }
