@@ -2,6 +2,7 @@ package dev.offload.app;
 
 import dev.offload.auth.JwtSetup;
 import dev.offload.config.OffloadConfig;
+import dev.offload.support.TestCluster;
 import dev.offload.support.TestPostgres;
 import dev.offload.support.TestService;
 import io.vertx.core.Future;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,15 +61,8 @@ class ClusterIT {
   void everyJobSucceedsWhenAWorkerNodeIsKilled(@TempDir Path dir) throws Exception {
     vertx = Vertx.vertx();
     schema = TestPostgres.freshSchema(vertx);
-    int httpPort = freePort();
-    List<Integer> memberPorts = List.of(freePort(), freePort(), freePort());
-    Path clusterXml = dir.resolve("cluster.xml");
-    String xml = Files.readString(Path.of("conf/cluster.xml"))
-      .replace("<cluster-name>offload</cluster-name>", "<cluster-name>offload-" + schema + "</cluster-name>")
-      .replaceFirst("<port auto-increment=\"true\" port-count=\"3\">5701</port>", "<port auto-increment=\"false\">PORT</port>")
-      .replace("<member>127.0.0.1:5701</member>", "<member>127.0.0.1:" + memberPorts.get(0) + "</member>")
-      .replace("<member>127.0.0.1:5702</member>", "<member>127.0.0.1:" + memberPorts.get(1) + "</member>")
-      .replace("<member>127.0.0.1:5703</member>", "<member>127.0.0.1:" + memberPorts.get(2) + "</member>");
+    int httpPort = TestService.freePort();
+    List<Integer> memberPorts = List.of(TestService.freePort(), TestService.freePort(), TestService.freePort());
 
     JsonObject store = new JsonObject().put("kind", "postgres")
       .put("postgres", new JsonObject().put("url", TestPostgres.URL).put("schema", schema));
@@ -80,9 +73,9 @@ class ClusterIT {
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPort))
       .put("auth", new JsonObject().put("issuer", TestService.ISSUER).put("audience", TestService.AUDIENCE));
 
-    Process worker1 = start(dir, "worker-1", worker, clusterXml, xml, memberPorts.get(0));
-    Process worker2 = start(dir, "worker-2", worker, clusterXml, xml, memberPorts.get(1));
-    start(dir, "api", api, clusterXml, xml, memberPorts.get(2));
+    Process worker1 = start(dir, "worker-1", worker, memberPorts, 0);
+    Process worker2 = start(dir, "worker-2", worker, memberPorts, 1);
+    start(dir, "api", api, memberPorts, 2);
     String node1 = awaitStarted(dir.resolve("worker-1.log"));
     String node2 = awaitStarted(dir.resolve("worker-2.log"));
     awaitStarted(dir.resolve("api.log"));
@@ -137,12 +130,12 @@ class ClusterIT {
     db.close();
   }
 
-  private Process start(Path dir, String name, JsonObject config, Path clusterXml, String xml, int memberPort)
+  private Process start(Path dir, String name, JsonObject config, List<Integer> memberPorts, int index)
     throws IOException {
     Path conf = dir.resolve(name + ".json");
     Files.writeString(conf, config.encodePrettily());
-    Path nodeXml = clusterXml.resolveSibling(name + "-cluster.xml");
-    Files.writeString(nodeXml, xml.replace("PORT", String.valueOf(memberPort)));
+    Path nodeXml = dir.resolve(name + "-cluster.xml");
+    Files.writeString(nodeXml, TestCluster.hazelcastXml("offload-" + schema, memberPorts, index));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String jar = System.getProperty("offload.jar", "target/offload.jar");
     Process process = new ProcessBuilder(java, "-Dvertx.hazelcast.config=" + nodeXml, "-jar", jar,
@@ -180,9 +173,4 @@ class ClusterIT {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +51,7 @@ class KillRecoveryIT {
 
   @Test
   void everyAcceptedJobFinishesAfterKillDashNine(@TempDir Path dir) throws Exception {
-    int port = freePort();
+    int port = TestService.freePort();
     JsonObject config = new JsonObject()
       .put("mode", "dev")
       .put("dataDir", dir.resolve("data").toString())
@@ -136,9 +135,4 @@ class KillRecoveryIT {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -2,6 +2,8 @@ package dev.offload.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.XmlConfigBuilder;
+import dev.offload.support.TestCluster;
+import dev.offload.support.TestService;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class EventBusTlsTest {
   void onlyNodesWithTheClustersCertificatesExchangeMessages(@TempDir Path dir) throws Exception {
     certificates(dir.resolve("cluster"), "a", "b");
     certificates(dir.resolve("stranger"), "rogue");
-    List<Integer> ports = List.of(freePort(), freePort(), freePort());
+    List<Integer> ports = List.of(TestService.freePort(), TestService.freePort(), TestService.freePort());
 
     Vertx a = start(ports, 0, tls(dir.resolve("cluster"), "a"));
     Vertx b = start(ports, 1, tls(dir.resolve("cluster"), "b"));
@@ -60,13 +61,7 @@ class EventBusTlsTest {
   }
 
   private Vertx start(List<Integer> ports, int index, OffloadConfig.ClusterTls tls) throws IOException {
-    String xml = Files.readString(Path.of("conf/cluster.xml"))
-      .replace("<cluster-name>offload</cluster-name>", "<cluster-name>offload-tls-test-" + ports.get(0) + "</cluster-name>")
-      .replaceFirst("<port auto-increment=\"true\" port-count=\"3\">5701</port>",
-        "<port auto-increment=\"false\">" + ports.get(index) + "</port>")
-      .replace("127.0.0.1:5701<", "127.0.0.1:" + ports.get(0) + "<")
-      .replace("127.0.0.1:5702<", "127.0.0.1:" + ports.get(1) + "<")
-      .replace("127.0.0.1:5703<", "127.0.0.1:" + ports.get(2) + "<");
+    String xml = TestCluster.hazelcastXml("offload-tls-test-" + ports.get(0), ports, index);
     Config config = new XmlConfigBuilder(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).build();
     EventBusOptions eventBus = EventBusTls.apply(new EventBusOptions().setHost("127.0.0.1").setPort(0), tls);
     Vertx node = await(Vertx.builder().with(new VertxOptions().setEventBusOptions(eventBus))
@@ -91,9 +86,4 @@ class EventBusTlsTest {
     return await(future.transform(ar -> Future.succeededFuture(ar.cause())));
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

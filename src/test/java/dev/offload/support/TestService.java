@@ -144,6 +144,15 @@ public final class TestService {
     }
   }
 
+  /** A TCP port that was free a moment ago (for processes that cannot be given port 0). */
+  public static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
