@@ -7,6 +7,7 @@ import dev.offload.jobs.Dispatcher;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
+import dev.offload.jobs.WorkerWatch;
 import dev.offload.store.PostgresStore;
 import dev.offload.store.SqliteStore;
 import dev.offload.worker.WorkerVerticle;
@@ -85,11 +86,13 @@ public final class MainVerticle extends VerticleBase {
   private Future<?> deployHttp(JobTypes types) {
     int instances = settings.http().instances() > 0
       ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
-    return vertx.deployVerticle(() -> {
-      HttpVerticle verticle = new HttpVerticle(settings, store, types, jwt);
-      httpVerticles.add(verticle);
-      return verticle;
-    }, new DeploymentOptions().setInstances(instances));
+    DeploymentOptions http = new DeploymentOptions().setInstances(instances);
+    return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
+      .compose(v -> vertx.deployVerticle(() -> {
+        HttpVerticle verticle = new HttpVerticle(settings, store, types, jwt);
+        httpVerticles.add(verticle);
+        return verticle;
+      }, http));
   }
 
   private void warnIfPlaintextCluster() {

@@ -8,6 +8,8 @@ public final class Addresses {
   public static final String CANCEL = "offload.control.cancel";
   /** Sent by workers: {"id", "attempt", "progress"}. */
   public static final String PROGRESS = "offload.control.progress";
+  /** Cluster-wide presence of a job type's workers: {@code offload.workers.<type>} answers while one runs. */
+  public static final String WORKERS_PREFIX = "offload.workers.";
   /** Published after jobs were queued: {"types": [...]}; dispatchers look for work at once. */
   public static final String WAKE = "offload.control.wake";
 
@@ -21,5 +23,9 @@ public final class Addresses {
 
   public static String jobs(String type) {
     return JOBS_PREFIX + type;
+  }
+
+  public static String workers(String type) {
+    return WORKERS_PREFIX + type;
   }
 }

@@ -1,6 +1,7 @@
 package dev.offload.jobs;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.List;
@@ -47,6 +48,9 @@ public interface JobStore {
    * end cancelled when that was requested. Returns how many were touched.
    */
   Future<Integer> recover(Instant now);
+
+  /** Sets {@code error} on the queued jobs of a type that have none; returns how many. */
+  Future<Integer> flagQueued(String type, JsonObject error);
 
   /** Succeeds when the store answers a trivial query (readiness). */
   Future<Void> ping();

@@ -13,6 +13,7 @@ import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -337,6 +338,12 @@ public final class SqlJobStore implements JobStore {
     Object lost = dialect.json(JobError.of(JobError.LOST, "the process running this job stopped before it finished"));
     return write(conn -> conn.preparedQuery(sql(RECOVER)).execute(Tuple.of(cancelled, lost, dialect.time(now))))
       .map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<Integer> flagQueued(String type, JsonObject error) {
+    return write(conn -> conn.preparedQuery(sql("UPDATE jobs SET error = ?1 WHERE type = ?2 AND state = 'queued' "
+      + "AND error IS NULL")).execute(Tuple.of(dialect.json(error), type))).map(RowSet::rowCount);
   }
 
   @Override

@@ -48,7 +48,10 @@ public final class WorkerVerticle extends VerticleBase {
     // Local: only this node's dispatcher sends work here, for this node's capacity.
     MessageConsumer<JsonObject> work = vertx.eventBus().localConsumer(Addresses.jobs(type.name()), this::onWork);
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.CANCEL, this::onCancel);
-    return Future.all(work.completion(), cancel.completion());
+    // Cluster-wide: lets API nodes see that some node runs this type.
+    MessageConsumer<JsonObject> presence = vertx.eventBus().consumer(Addresses.workers(type.name()),
+      message -> message.reply(new JsonObject()));
+    return Future.all(work.completion(), cancel.completion(), presence.completion());
   }
 
   /**

@@ -115,4 +115,22 @@ class AdmissionTest {
     assertThat(succeeded).isEqualTo(12);
     assertThat(maxRunning).isEqualTo(3);
   }
+
+  @Test
+  void jobsOfATypeNoNodeRunsStayQueuedAndSaySo(Vertx vertx, @TempDir Path dir) {
+    JsonObject config = TestService.baseConfig(dir).put("roles", new io.vertx.core.json.JsonArray().add("api"));
+    config.getJsonObject("workers").put("leaseSeconds", 3);
+    TestService service = TestService.start(vertx, config);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    JsonObject job = service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject();
+    while (job.getValue("error") == null && System.nanoTime() < deadline) {
+      TestService.sleep(100);
+      job = service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject();
+    }
+    assertThat(job.getString("state")).isEqualTo("queued");
+    assertThat(job.getJsonObject("error").getString("code")).isEqualTo("no_workers");
+  }
 }

@@ -224,6 +224,18 @@ abstract class JobStoreContract {
   }
 
   @Test
+  void flaggingQueuedJobsTouchesOnlyQueuedJobsOfThatTypeWithoutAnError() {
+    NewJob queued = insert(job("alice", 3, 0));
+    NewJob running = insert(job("alice", 3, -10));
+    await(claim("sleep", 1, now));
+    JsonObject note = JobError.of("no_workers", "none");
+    assertThat(await(store.flagQueued("sleep", note))).isEqualTo(1);
+    assertThat(await(store.flagQueued("sleep", JobError.of("other", "x")))).isZero();
+    assertThat(await(store.find(queued.id())).error()).isEqualTo(note);
+    assertThat(await(store.find(running.id())).error()).isNull();
+  }
+
+  @Test
   void progressIsStoredForTheRunningAttemptOnly() {
     NewJob job = insert(job("alice", 3, 0));
     Job running = await(claim("sleep", 1, now)).get(0);
