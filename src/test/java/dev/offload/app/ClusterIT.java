@@ -35,8 +35,8 @@ import static dev.offload.support.TestService.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Three JVMs of the packaged jar on loopback, clustered (Hazelcast) over a shared PostgreSQL
- * schema: one api node, two worker nodes. 200 jobs are submitted; one worker is killed with
+ * Three JVMs of the packaged jar on loopback, clustered (Hazelcast, mutual TLS on the event bus)
+ * over a shared PostgreSQL schema: one api node, two worker nodes. 200 jobs are submitted; one worker is killed with
  * SIGKILL while it runs jobs; every accepted job still succeeds, and the dead worker's jobs ran
  * again on the other one.
  */
@@ -67,6 +67,10 @@ class ClusterIT {
     JsonObject store = new JsonObject().put("kind", "postgres")
       .put("postgres", new JsonObject().put("url", TestPostgres.URL).put("schema", schema));
     JsonObject workers = new JsonObject().put("leaseSeconds", 3).put("pollMillis", 200);
+    Path certs = dir.resolve("certs");
+    Process certificates = new ProcessBuilder("bash", "bin/cluster-certs.sh", certs.toString(), "worker-1", "worker-2", "api")
+      .redirectErrorStream(true).start();
+    assertThat(certificates.waitFor()).isZero();
     JsonObject worker = new JsonObject().put("mode", "dev").put("roles", List.of("worker"))
       .put("dataDir", dir.resolve("data").toString()).put("store", store).put("workers", workers);
     JsonObject api = worker.copy().put("roles", List.of("api"))
@@ -127,13 +131,22 @@ class ClusterIT {
     assertThat(count(db, "SELECT count(*) FROM completions")).as("one completion per job").isEqualTo(200);
     assertThat(count(db, "SELECT count(DISTINCT id) FROM completions")).isEqualTo(200);
     assertThat(worker2.isAlive()).isTrue();
+    for (String node : List.of("api", "worker-1", "worker-2")) {
+      assertThat(Files.readString(dir.resolve(node + ".log"))).as("event bus on TLS").doesNotContain("plaintext");
+    }
     db.close();
   }
 
+  /** Starts a node of the jar, with its own certificate for mutual TLS on the event bus. */
   private Process start(Path dir, String name, JsonObject config, List<Integer> memberPorts, int index)
     throws IOException {
+    Path certs = dir.resolve("certs");
+    JsonObject withTls = config.copy().put("cluster", new JsonObject().put("tls", new JsonObject()
+      .put("keyFile", certs.resolve(name + ".key").toString())
+      .put("certFile", certs.resolve(name + ".crt").toString())
+      .put("caFile", certs.resolve("ca.crt").toString())));
     Path conf = dir.resolve(name + ".json");
-    Files.writeString(conf, config.encodePrettily());
+    Files.writeString(conf, withTls.encodePrettily());
     Path nodeXml = dir.resolve(name + "-cluster.xml");
     Files.writeString(nodeXml, TestCluster.hazelcastXml("offload-" + schema, memberPorts, index));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
