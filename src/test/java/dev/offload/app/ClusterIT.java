@@ -68,9 +68,7 @@ class ClusterIT {
       .put("postgres", new JsonObject().put("url", TestPostgres.URL).put("schema", schema));
     JsonObject workers = new JsonObject().put("leaseSeconds", 3).put("pollMillis", 200);
     Path certs = dir.resolve("certs");
-    Process certificates = new ProcessBuilder("bash", "bin/cluster-certs.sh", certs.toString(), "worker-1", "worker-2", "api")
-      .redirectErrorStream(true).start();
-    assertThat(certificates.waitFor()).isZero();
+    TestCluster.certificates(certs, "worker-1", "worker-2", "api");
     JsonObject worker = new JsonObject().put("mode", "dev").put("roles", List.of("worker"))
       .put("dataDir", dir.resolve("data").toString()).put("store", store).put("workers", workers);
     JsonObject api = worker.copy().put("roles", List.of("api"))

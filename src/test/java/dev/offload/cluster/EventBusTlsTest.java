@@ -42,8 +42,8 @@ class EventBusTlsTest {
 
   @Test
   void onlyNodesWithTheClustersCertificatesExchangeMessages(@TempDir Path dir) throws Exception {
-    certificates(dir.resolve("cluster"), "a", "b");
-    certificates(dir.resolve("stranger"), "rogue");
+    TestCluster.certificates(dir.resolve("cluster"), "a", "b");
+    TestCluster.certificates(dir.resolve("stranger"), "rogue");
     List<Integer> ports = List.of(TestService.freePort(), TestService.freePort(), TestService.freePort());
 
     Vertx a = start(ports, 0, tls(dir.resolve("cluster"), "a"));
@@ -72,14 +72,6 @@ class EventBusTlsTest {
 
   private static OffloadConfig.ClusterTls tls(Path dir, String node) {
     return new OffloadConfig.ClusterTls(dir.resolve(node + ".key"), dir.resolve(node + ".crt"), dir.resolve("ca.crt"));
-  }
-
-  private static void certificates(Path dir, String... nodes) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", "bin/cluster-certs.sh", dir.toString()));
-    command.addAll(List.of(nodes));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor()).as(output).isZero();
   }
 
   private static Throwable failure(Future<?> future) {
