@@ -53,9 +53,9 @@ public final class MainVerticle extends VerticleBase {
     settings = OffloadConfig.from(config(), env);
     JobTypes types = JobTypes.load(settings);
     // The token verifier comes first: a bad key must stop start-up before any job is touched.
-    // The data directory holds every job's input and result: it is readable by its owner only.
     return (settings.runsApi() ? JwtSetup.create(vertx, settings) : Future.<JWTAuth>succeededFuture())
       .onSuccess(verifier -> jwt = verifier)
+      // The data directory holds every job's input and result: readable by its owner only.
       .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString(), "rwx------"))
       .compose(v -> openStore())
       .onSuccess(opened -> store = opened)
