@@ -3,6 +3,7 @@ package dev.offload.app;
 import dev.offload.auth.JwtSetup;
 import dev.offload.config.OffloadConfig;
 import dev.offload.http.HttpVerticle;
+import dev.offload.http.RateLimiter;
 import dev.offload.jobs.Dispatcher;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobType;
@@ -87,9 +88,14 @@ public final class MainVerticle extends VerticleBase {
     int instances = settings.http().instances() > 0
       ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
     DeploymentOptions http = new DeploymentOptions().setInstances(instances);
+    OffloadConfig.Rate rate = settings.limits().rate();
+    RateLimiter limiter = rate.enabled() ? new RateLimiter(rate.perSecond(), rate.burst()) : null;
+    if (limiter != null) {
+      vertx.setPeriodic(60_000, id -> limiter.forgetIdle(System.nanoTime()));
+    }
     return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, store, types, jwt);
+        HttpVerticle verticle = new HttpVerticle(settings, store, types, jwt, limiter);
         httpVerticles.add(verticle);
         return verticle;
       }, http));

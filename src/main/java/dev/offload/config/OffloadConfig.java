@@ -62,7 +62,11 @@ public record OffloadConfig(
   public record Auth(Path hs256SecretFile, String issuer, String audience, int leewaySeconds) {
   }
 
-  public record Limits(int bodyBytes, int activeJobsPerOwner, int backlog) {
+  public record Limits(int bodyBytes, int activeJobsPerOwner, int backlog, Rate rate) {
+  }
+
+  /** Requests per owner per node: a token bucket of {@code burst} tokens refilled at {@code perSecond}. */
+  public record Rate(boolean enabled, int perSecond, int burst) {
   }
 
   /**
@@ -129,7 +133,11 @@ public record OffloadConfig(
     Limits limits = new Limits(
       r.integer("limits.bodyBytes", 65536, 256, 16 * 1024 * 1024),
       r.integer("limits.activeJobsPerOwner", 1000, 1, 10_000_000),
-      r.integer("limits.backlog", 100_000, 1, 100_000_000));
+      r.integer("limits.backlog", 100_000, 1, 100_000_000),
+      new Rate(
+        r.bool("limits.rate.enabled", true),
+        r.integer("limits.rate.perSecond", 100, 1, 1_000_000),
+        r.integer("limits.rate.burst", 200, 1, 10_000_000)));
     Workers workers = new Workers(
       r.integer("workers.blockingThreads", Math.max(1, cores - 1), 1, 1024),
       r.integer("workers.asyncConcurrency", 256, 1, CONSUMER_BUFFER),

@@ -17,6 +17,9 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CSPHandler;
+import io.vertx.ext.web.handler.XFrameHandler;
+import dev.offload.jobs.JobException;
 
 import java.util.List;
 
@@ -31,13 +34,16 @@ public final class HttpVerticle extends VerticleBase {
   private final JobStore store;
   private final JobTypes types;
   private final JWTAuth jwt;
+  private final RateLimiter limiter;
   private HttpServer server;
 
-  public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, JWTAuth jwt) {
+  /** {@code limiter} is shared by every HTTP verticle of the node; null when rate limiting is off. */
+  public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, JWTAuth jwt, RateLimiter limiter) {
     this.config = config;
     this.store = store;
     this.types = types;
     this.jwt = jwt;
+    this.limiter = limiter;
   }
 
   @Override
@@ -58,6 +64,12 @@ public final class HttpVerticle extends VerticleBase {
     BearerAuth auth = new BearerAuth(jwt);
     Router router = Router.router(vertx);
 
+    // On every response, errors included.
+    router.route().handler(CSPHandler.create().setDirective("default-src", "'none'")
+        .setDirective("frame-ancestors", "'none'"))
+      .handler(XFrameHandler.create(XFrameHandler.DENY))
+      .handler(new SecurityHeaders());
+
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);
 
@@ -65,6 +77,9 @@ public final class HttpVerticle extends VerticleBase {
     // No file uploads, and a small limit: this API only takes small JSON documents.
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
     router.route("/api/v1/*").handler(auth);
+    if (limiter != null) {
+      router.route("/api/v1/*").handler(this::limitRate);
+    }
 
     router.post(JobRoutes.JOBS).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
       .handler(jobs::submitJob);
@@ -76,6 +91,20 @@ public final class HttpVerticle extends VerticleBase {
     router.route().failureHandler(Problems::handle);
     ROUTER_ERRORS.forEach(status -> router.errorHandler(status, Problems::handle));
     return router;
+  }
+
+  /** Per-owner token bucket: 429 with Retry-After once the owner's burst is spent. */
+  private void limitRate(RoutingContext ctx) {
+    RateLimiter.Decision decision = limiter.take(BearerAuth.caller(ctx).subject(), System.nanoTime());
+    ctx.response().putHeader("RateLimit-Limit", String.valueOf(limiter.burst()))
+      .putHeader("RateLimit-Remaining", String.valueOf(decision.remaining()))
+      .putHeader("RateLimit-Reset", String.valueOf(decision.retryAfterSeconds()));
+    if (decision.allowed()) {
+      ctx.next();
+    } else {
+      ctx.fail(new JobException(JobException.Kind.RATE_LIMITED, "too many requests; slow down",
+        Math.max(1, decision.retryAfterSeconds())));
+    }
   }
 
   private HealthChecks healthChecks() {

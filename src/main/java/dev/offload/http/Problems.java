@@ -66,7 +66,7 @@ final class Problems {
       case INVALID -> 400;
       case NOT_FOUND -> 404;
       case CONFLICT -> 409;
-      case QUOTA -> 429;
+      case QUOTA, RATE_LIMITED -> 429;
       case BACKLOG, UNAVAILABLE -> 503;
     };
   }

@@ -15,6 +15,8 @@ public final class JobException extends RuntimeException {
     CONFLICT,
     /** The owner has too many active jobs. */
     QUOTA,
+    /** The owner sends requests faster than the rate limit. */
+    RATE_LIMITED,
     /** The node's backlog is full. */
     BACKLOG,
     /** The service cannot take work right now (for example, no API role). */

@@ -57,7 +57,8 @@ class KillRecoveryIT {
       .put("dataDir", dir.resolve("data").toString())
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port))
       .put("auth", new JsonObject().put("issuer", TestService.ISSUER).put("audience", TestService.AUDIENCE))
-      .put("workers", new JsonObject().put("asyncConcurrency", 4).put("blockingThreads", 1).put("pollMillis", 100));
+      .put("workers", new JsonObject().put("asyncConcurrency", 4).put("blockingThreads", 1).put("pollMillis", 100))
+      .put("limits", new JsonObject().put("rate", new JsonObject().put("enabled", false)));
     Path configFile = dir.resolve("config.json");
     Files.writeString(configFile, config.encodePrettily());
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));

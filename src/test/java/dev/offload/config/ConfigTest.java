@@ -68,12 +68,13 @@ class ConfigTest {
     OffloadConfig config = from(json("""
       {"mode": "production", "http": {"host": "0.0.0.0", "port": 8443}, "dataDir": "/var/lib/offload",
        "store": {"kind": "sqlite"},
-       "limits": {"bodyBytes": 1024, "activeJobsPerOwner": 5, "backlog": 50}}"""));
+       "limits": {"bodyBytes": 1024, "activeJobsPerOwner": 5, "backlog": 50,
+                  "rate": {"enabled": true, "perSecond": 10, "burst": 20}}}"""));
     assertThat(config.mode()).isEqualTo(OffloadConfig.Mode.PRODUCTION);
     assertThat(config.http().host()).isEqualTo("0.0.0.0");
     assertThat(config.http().port()).isEqualTo(8443);
     assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/offload"));
-    assertThat(config.limits()).isEqualTo(new OffloadConfig.Limits(1024, 5, 50));
+    assertThat(config.limits()).isEqualTo(new OffloadConfig.Limits(1024, 5, 50, new OffloadConfig.Rate(true, 10, 20)));
   }
 
   @Test

@@ -24,7 +24,8 @@ class AdmissionTest {
     .put("input", new JsonObject().put("seconds", 600));
 
   private static TestService start(Vertx vertx, Path dir, JsonObject limits, int asyncConcurrency) {
-    JsonObject config = TestService.baseConfig(dir).put("limits", limits);
+    JsonObject config = TestService.baseConfig(dir);
+    config.getJsonObject("limits").mergeIn(limits);
     config.getJsonObject("workers").put("asyncConcurrency", asyncConcurrency);
     return TestService.start(vertx, config);
   }

@@ -56,6 +56,8 @@ public final class TestService {
       .put("dataDir", dataDir.toString())
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
       .put("auth", new JsonObject().put("issuer", ISSUER).put("audience", AUDIENCE))
+      // Tests poll quickly as one owner; the rate limit has tests of its own.
+      .put("limits", new JsonObject().put("rate", new JsonObject().put("enabled", false)))
       .put("workers", new JsonObject().put("pollMillis", 100).put("retryBaseMillis", 100)
         .put("progressIntervalMillis", 100));
   }

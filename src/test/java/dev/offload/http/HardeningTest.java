@@ -1,0 +1,80 @@
+package dev.offload.http;
+
+import dev.offload.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.offload.support.ProblemAssert.assertProblem;
+import static dev.offload.support.TestService.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Response headers on every answer, the per-owner rate limit, and requests that must be refused. */
+@ExtendWith(VertxExtension.class)
+class HardeningTest {
+
+  private static void assertHardened(HttpResponse<Buffer> response) {
+    assertThat(response.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(response.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
+    assertThat(response.getHeader("Cache-Control")).isEqualTo("no-store");
+    assertThat(response.getHeader("Content-Security-Policy")).contains("default-src 'none'")
+      .contains("frame-ancestors 'none'");
+    assertThat(response.getHeader("X-Frame-Options")).isEqualTo("DENY");
+    assertThat(response.getHeader("Server")).isNull();
+  }
+
+  @Test
+  void everyResponseCarriesTheSecurityHeaders(Vertx vertx, @TempDir Path dir) {
+    TestService service = TestService.start(vertx, dir);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    List<HttpResponse<Buffer>> responses = List.of(
+      service.get("/health/live", null),
+      service.get("/api/v1/jobs", alice),
+      service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0))),
+      service.get("/api/v1/jobs", null),
+      service.get("/nothing", null),
+      await(service.request(HttpMethod.PUT, "/api/v1/jobs", alice).send()));
+    responses.forEach(HardeningTest::assertHardened);
+  }
+
+  @Test
+  void traceIsRefusedAndATokenInTheQueryStringIsNotAccepted(Vertx vertx, @TempDir Path dir) {
+    TestService service = TestService.start(vertx, dir);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    assertProblem(await(service.request(HttpMethod.TRACE, "/api/v1/jobs", alice).send()), 405);
+    HttpResponse<Buffer> queryToken = service.get("/api/v1/jobs?access_token=" + alice, null);
+    assertProblem(queryToken, 401);
+    assertThat(service.get("/api/v1/jobs", alice).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aBurstOverTheRateLimitIs429UntilTheBucketRefills(Vertx vertx, @TempDir Path dir) {
+    JsonObject config = TestService.baseConfig(dir);
+    config.getJsonObject("limits").put("rate", new JsonObject().put("enabled", true).put("perSecond", 5).put("burst", 5));
+    TestService service = TestService.start(vertx, config);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<Buffer> allowed = service.get("/api/v1/jobs", alice);
+      assertThat(allowed.statusCode()).isEqualTo(200);
+      assertThat(allowed.getHeader("RateLimit-Limit")).isEqualTo("5");
+    }
+    HttpResponse<Buffer> refused = service.get("/api/v1/jobs", alice);
+    assertProblem(refused, 429);
+    assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+    assertThat(refused.getHeader("RateLimit-Remaining")).isEqualTo("0");
+    // Another owner has a bucket of its own.
+    assertThat(service.get("/api/v1/jobs", service.token("bob", TestService.READ_WRITE)).statusCode()).isEqualTo(200);
+    // One token comes back every 200 ms.
+    TestService.sleep(450);
+    assertThat(service.get("/api/v1/jobs", alice).statusCode()).isEqualTo(200);
+  }
+}
