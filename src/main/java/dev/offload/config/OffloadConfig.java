@@ -62,7 +62,7 @@ public record OffloadConfig(
   public record Auth(Path hs256SecretFile, String issuer, String audience, int leewaySeconds) {
   }
 
-  public record Limits(int bodyBytes, int activeJobsPerOwner, int backlog, Rate rate) {
+  public record Limits(int bodyBytes, int activeJobsPerOwner, int backlog, Rate rate, int jsonDepth) {
   }
 
   /** Requests per owner per node: a token bucket of {@code burst} tokens refilled at {@code perSecond}. */
@@ -137,7 +137,8 @@ public record OffloadConfig(
       new Rate(
         r.bool("limits.rate.enabled", true),
         r.integer("limits.rate.perSecond", 100, 1, 1_000_000),
-        r.integer("limits.rate.burst", 200, 1, 10_000_000)));
+        r.integer("limits.rate.burst", 200, 1, 10_000_000)),
+      r.integer("limits.jsonDepth", 32, 2, 1000));
     Workers workers = new Workers(
       r.integer("workers.blockingThreads", Math.max(1, cores - 1), 1, 1024),
       r.integer("workers.asyncConcurrency", 256, 1, CONSUMER_BUFFER),

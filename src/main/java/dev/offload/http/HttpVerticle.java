@@ -59,7 +59,8 @@ public final class HttpVerticle extends VerticleBase {
 
   /** The route table: every path, method, guard and handler of the service, top to bottom. */
   Router router() {
-    JobRoutes jobs = new JobRoutes(new JobService(vertx, store, types, config.limits()));
+    JobRoutes jobs = new JobRoutes(new JobService(vertx, store, types, config.limits()),
+      new StrictJson(config.limits().jsonDepth()));
     Health health = new Health(healthChecks());
     BearerAuth auth = new BearerAuth(jwt);
     Router router = Router.router(vertx);

@@ -9,7 +9,6 @@ import dev.offload.jobs.JobQuery;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobState;
 import dev.offload.jobs.JobType;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -28,25 +27,17 @@ final class JobRoutes {
   private static final Pattern CURSOR_TEXT = Pattern.compile("(\\d{1,15}):(" + UUID_TEXT.pattern() + ")");
 
   private final JobService jobs;
+  private final StrictJson json;
 
-  JobRoutes(JobService jobs) {
+  JobRoutes(JobService jobs, StrictJson json) {
     this.jobs = jobs;
+    this.json = json;
   }
 
   void submitJob(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      Object parsed = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
-      if (!(parsed instanceof JsonObject object)) {
-        throw invalid("the body must be a JSON object");
-      }
-      body = object;
-    } catch (DecodeException e) {
-      ctx.fail(invalid("the body is not valid JSON"));
-      return;
-    } catch (JobException e) {
-      ctx.fail(e);
-      return;
+    Object parsed = ctx.body().buffer() == null ? null : json.parse(ctx.body().buffer());
+    if (!(parsed instanceof JsonObject body)) {
+      throw invalid("the body must be a JSON object");
     }
     jobs.submit(BearerAuth.caller(ctx), body)
       .onSuccess(job -> ctx.response()

@@ -77,4 +77,29 @@ class HardeningTest {
     TestService.sleep(450);
     assertThat(service.get("/api/v1/jobs", alice).statusCode()).isEqualTo(200);
   }
+
+  @Test
+  void duplicateKeysDeepNestingAndInvalidUtf8AreRefusedAndNothingIsStored(Vertx vertx, @TempDir Path dir) {
+    TestService service = TestService.start(vertx, dir);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    String deep = "[".repeat(40) + "]".repeat(40);
+    String[] bodies = {
+      "{\"type\": \"sleep\", \"type\": \"primes\", \"input\": {\"seconds\": 1}}",
+      "{\"type\": \"sleep\", \"input\": {\"seconds\": 1, \"x\": " + deep + "}}",
+    };
+    String[] details = {"the body repeats a key", "the body is nested deeper than 32 levels"};
+    for (int i = 0; i < bodies.length; i++) {
+      HttpResponse<Buffer> response = await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
+        .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(bodies[i])));
+      assertProblem(response, 400);
+      assertThat(response.bodyAsJsonObject().getString("detail")).isEqualTo(details[i]);
+    }
+    byte[] invalidUtf8 = {'{', '"', 't', 'y', 'p', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    HttpResponse<Buffer> garbled = await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
+      .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(invalidUtf8)));
+    assertProblem(garbled, 400);
+    assertThat(service.get("/api/v1/jobs", alice).bodyAsJsonObject().getJsonArray("items")).isEmpty();
+    assertThat(service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
+      .put("input", new JsonObject().put("seconds", 0))).statusCode()).isEqualTo(202);
+  }
 }
