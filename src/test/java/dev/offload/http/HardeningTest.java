@@ -102,4 +102,21 @@ class HardeningTest {
     assertThat(service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
       .put("input", new JsonObject().put("seconds", 0))).statusCode()).isEqualTo(202);
   }
+
+  @Test
+  void encodedTraversalAndSlashesInIdsNameNoJob(Vertx vertx, @TempDir Path dir) {
+    TestService service = TestService.start(vertx, dir);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
+    for (String path : List.of("/api/v1/jobs/%2e%2e%2fjob-types", "/api/v1/jobs/..%2F..%2Fhealth%2Flive",
+      "/api/v1/jobs/" + id + "%2F..", "/api/v1/jobs/%2e%2e", "/api/v1/jobs/" + id.toUpperCase())) {
+      assertProblem(service.get(path, alice), 404);
+      assertProblem(service.delete(path, alice), 404);
+    }
+    // A dot-dot segment cannot reach the job list around the token check: the path is normalised
+    // (to /api/api/v1/jobs here), where there is nothing.
+    assertProblem(service.get("/api/v1/%2e%2e/api/v1/jobs", null), 404);
+    assertProblem(service.get("/api/v1/jobs/%2e%2e", null), 401);
+    assertThat(service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject().getString("state")).isNotNull();
+  }
 }
