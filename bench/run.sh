@@ -195,7 +195,7 @@ meets() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? (v >= 
   echo "Offload benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine: $cores cores (nproc), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo),"\
     "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
-  echo "java:    $(java -version 2>&1 | head -n 1)"
+  echo "java:    $(java -version 2>&1 | sed -n 1p)"
   echo "noise:   load average $LOAD_BEFORE before the run (1, 5, 15 min); other processes share these cores"
   echo "load:    wrk -t$THREADS -c$CONNECTIONS (reads: -c$READ_CONNECTIONS) -d$DURATION on $HOST, after a $WARMUP warm-up"
   echo "limits:  OFFLOAD_LIMITS_ACTIVEJOBSPEROWNER=$OFFLOAD_LIMITS_ACTIVEJOBSPEROWNER OFFLOAD_LIMITS_BACKLOG=$OFFLOAD_LIMITS_BACKLOG OFFLOAD_LIMITS_RATE_ENABLED=$OFFLOAD_LIMITS_RATE_ENABLED (raised or off: one owner submits everything)"
