@@ -29,7 +29,14 @@ public record OffloadConfig(
   public enum Role { API, WORKER }
 
   /** HTTP listener. {@code instances} 0 means one HTTP verticle per core. */
-  public record Http(String host, int port, int instances, int idleTimeoutSeconds) {
+  /**
+   * HTTP listener. {@code instances} 0 means one HTTP verticle per core. {@code plaintextBehindProxy}
+   * acknowledges that a non-loopback listener without TLS sits behind a TLS-terminating proxy.
+   */
+  public record Http(String host, int port, int instances, int idleTimeoutSeconds, boolean plaintextBehindProxy) {
+    public boolean loopback() {
+      return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    }
   }
 
   /**
@@ -112,7 +119,8 @@ public record OffloadConfig(
       r.string("http.host", "127.0.0.1"),
       r.integer("http.port", 8080, 0, 65535),
       r.integer("http.instances", 0, 0, 256),
-      r.integer("http.idleTimeoutSeconds", 60, 1, 3600));
+      r.integer("http.idleTimeoutSeconds", 60, 1, 3600),
+      r.bool("http.plaintextBehindProxy", false));
     Path dataDir = Path.of(r.string("dataDir", "data"));
     Store store = new Store(
       r.oneOf("store.kind", "sqlite", Set.of("sqlite", "postgres")),
@@ -167,8 +175,28 @@ public record OffloadConfig(
       clusterTls = new ClusterTls(Path.of(key), Path.of(cert), Path.of(ca));
     }
     r.rejectUnknownKeys();
+    if (mode == Mode.PRODUCTION) {
+      requireProductionSettings(http, issuer, audience);
+    }
     return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes),
       clusterTls);
+  }
+
+  /**
+   * Production mode refuses what is only acceptable on a developer's machine: tokens whose
+   * issuer and audience nobody checks, and a plaintext listener reachable from the network
+   * (this service has no HTTPS yet: it must sit behind a TLS-terminating proxy, and say so).
+   */
+  private static void requireProductionSettings(Http http, String issuer, String audience) {
+    if (issuer == null || audience == null) {
+      throw new ConfigException("production mode requires config keys 'auth.issuer' and 'auth.audience': "
+        + "without them any token your key signed for another service is accepted");
+    }
+    if (!http.loopback() && !http.plaintextBehindProxy()) {
+      throw new ConfigException("production mode refuses a plaintext listener on '" + http.host()
+        + "' (config key 'http.host'): bind to loopback behind a TLS-terminating proxy, or set "
+        + "'http.plaintextBehindProxy' to true if the network path to the proxy is trusted");
+    }
   }
 
   /** The password from {@code store.postgres.password} (env) or the file named by {@code store.postgres.passwordFile}. */

@@ -66,7 +66,8 @@ class ConfigTest {
   @Test
   void theDesignsExampleConfigReadsBackAsWritten() {
     OffloadConfig config = from(json("""
-      {"mode": "production", "http": {"host": "0.0.0.0", "port": 8443}, "dataDir": "/var/lib/offload",
+      {"mode": "production", "http": {"host": "0.0.0.0", "port": 8443, "plaintextBehindProxy": true},
+       "auth": {"issuer": "https://id.example", "audience": "offload"}, "dataDir": "/var/lib/offload",
        "store": {"kind": "sqlite"},
        "limits": {"bodyBytes": 1024, "activeJobsPerOwner": 5, "backlog": 50,
                   "rate": {"enabled": true, "perSecond": 10, "burst": 20}}}"""));
@@ -104,7 +105,8 @@ class ConfigTest {
       "OFFLOAD_LIMITS_BODYBYTES", "1024",
       "OFFLOAD_MODE", "production",
       "OFFLOAD_ROLES", "api",
-      "OFFLOAD_AUTH_ISSUER", "https://id.example"));
+      "OFFLOAD_AUTH_ISSUER", "https://id.example",
+      "OFFLOAD_AUTH_AUDIENCE", "offload"));
 
     assertThat(config.http().port()).isEqualTo(9090);
     assertThat(config.limits().bodyBytes()).isEqualTo(1024);
@@ -241,5 +243,20 @@ class ConfigTest {
       {"store": {"postgres": {"schema": "drop table; --"}}}"""), "store.postgres.schema");
     assertRefused(json("""
       {"store": {"postgres": {"url": "mysql://x"}}}"""), "store.postgres.url");
+  }
+
+  @Test
+  void productionModeRefusesUncheckedTokensAndAPlaintextNetworkListener() {
+    assertThatThrownBy(() -> from(json("""
+      {"mode": "production", "auth": {"issuer": "https://id.example"}}""")))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("auth.audience");
+    assertThatThrownBy(() -> from(json("""
+      {"mode": "production", "http": {"host": "0.0.0.0"}, "auth": {"issuer": "i", "audience": "a"}}""")))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("http.host").hasMessageContaining("plaintextBehindProxy");
+    assertThat(from(json("""
+      {"mode": "production", "http": {"host": "127.0.0.1"}, "auth": {"issuer": "i", "audience": "a"}}""")).mode())
+      .isEqualTo(OffloadConfig.Mode.PRODUCTION);
+    assertThat(from(json("""
+      {"mode": "dev", "http": {"host": "0.0.0.0"}}""")).mode()).isEqualTo(OffloadConfig.Mode.DEV);
   }
 }
