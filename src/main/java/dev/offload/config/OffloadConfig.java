@@ -32,8 +32,10 @@ public record OffloadConfig(
   /**
    * HTTP listener. {@code instances} 0 means one HTTP verticle per core. {@code plaintextBehindProxy}
    * acknowledges that a non-loopback listener without TLS sits behind a TLS-terminating proxy.
+   * {@code corsOrigins}: the browser origins allowed to call the API (none: CORS off).
    */
-  public record Http(String host, int port, int instances, int idleTimeoutSeconds, boolean plaintextBehindProxy) {
+  public record Http(String host, int port, int instances, int idleTimeoutSeconds, boolean plaintextBehindProxy,
+                     List<String> corsOrigins) {
     public boolean loopback() {
       return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
@@ -120,7 +122,14 @@ public record OffloadConfig(
       r.integer("http.port", 8080, 0, 65535),
       r.integer("http.instances", 0, 0, 256),
       r.integer("http.idleTimeoutSeconds", 60, 1, 3600),
-      r.bool("http.plaintextBehindProxy", false));
+      r.bool("http.plaintextBehindProxy", false),
+      r.strings("http.corsOrigins", List.of()));
+    for (String origin : http.corsOrigins()) {
+      if (!origin.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
+        throw new ConfigException("config key 'http.corsOrigins' must list origins such as https://app.example.com, got \""
+          + origin + "\"");
+      }
+    }
     Path dataDir = Path.of(r.string("dataDir", "data"));
     Store store = new Store(
       r.oneOf("store.kind", "sqlite", Set.of("sqlite", "postgres")),

@@ -17,11 +17,14 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.CSPHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.XFrameHandler;
 import dev.offload.jobs.JobException;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The HTTP API. Runs on an event loop (one instance per core); every handler returns at once and
@@ -70,6 +73,15 @@ public final class HttpVerticle extends VerticleBase {
         .setDirective("frame-ancestors", "'none'"))
       .handler(XFrameHandler.create(XFrameHandler.DENY))
       .handler(new SecurityHeaders());
+    // CORS is off unless origins are listed (never "*"; no cookies are used, so no credentials).
+    if (!config.http().corsOrigins().isEmpty()) {
+      router.route().handler(CorsHandler.create()
+        .addOrigins(config.http().corsOrigins())
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
+        .allowedHeaders(Set.of("Authorization", "Content-Type"))
+        .exposedHeaders(Set.of("Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"))
+        .maxAgeSeconds(600));
+    }
 
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);

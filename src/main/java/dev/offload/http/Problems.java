@@ -35,7 +35,9 @@ final class Problems {
     } else if (failure instanceof HttpException http) {
       status = http.getStatusCode();
       detail = http.getPayload() != null ? http.getPayload() : defaultDetail(status);
-    } else if (failure == null && ctx.statusCode() >= 400) {
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      // A vertx-web handler refused the request with a status (CORS, for one): keep the status,
+      // never the library's message.
       status = ctx.statusCode();
       detail = defaultDetail(status);
     } else {
@@ -75,7 +77,7 @@ final class Problems {
     return switch (status) {
       case 400 -> "the request is malformed";
       case 401 -> "a valid bearer token is required";
-      case 403 -> "the token does not allow this";
+      case 403 -> "this request is not allowed";
       case 404 -> "there is nothing at this path";
       case 405 -> "this method is not allowed on this path";
       case 406 -> "this resource is only available as application/json";

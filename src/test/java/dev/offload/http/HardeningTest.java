@@ -119,4 +119,32 @@ class HardeningTest {
     assertProblem(service.get("/api/v1/jobs/%2e%2e", null), 401);
     assertThat(service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject().getString("state")).isNotNull();
   }
+
+  @Test
+  void corsIsOffByDefaultAndAnAllowListWhenConfigured(Vertx vertx, @TempDir Path dir) {
+    TestService closed = TestService.start(vertx, dir.resolve("a"));
+    String alice = closed.token("alice", TestService.READ_WRITE);
+    HttpResponse<Buffer> noCors = await(closed.request(HttpMethod.GET, "/api/v1/jobs", alice)
+      .putHeader("Origin", "https://app.example.com").send());
+    assertThat(noCors.getHeader("Access-Control-Allow-Origin")).isNull();
+
+    JsonObject config = TestService.baseConfig(dir.resolve("b"));
+    config.getJsonObject("http").put("corsOrigins", List.of("https://app.example.com"));
+    TestService open = TestService.start(vertx, config);
+    String bob = open.token("bob", TestService.READ_WRITE);
+    HttpResponse<Buffer> preflight = await(open.request(HttpMethod.OPTIONS, "/api/v1/jobs", null)
+      .putHeader("Origin", "https://app.example.com")
+      .putHeader("Access-Control-Request-Method", "POST")
+      .putHeader("Access-Control-Request-Headers", "Authorization, Content-Type").send());
+    assertThat(preflight.statusCode()).isIn(200, 204);
+    assertThat(preflight.getHeader("Access-Control-Allow-Origin")).isEqualTo("https://app.example.com");
+    HttpResponse<Buffer> allowed = await(open.request(HttpMethod.GET, "/api/v1/jobs", bob)
+      .putHeader("Origin", "https://app.example.com").send());
+    assertThat(allowed.statusCode()).isEqualTo(200);
+    assertThat(allowed.getHeader("Access-Control-Allow-Origin")).isEqualTo("https://app.example.com");
+    HttpResponse<Buffer> stranger = await(open.request(HttpMethod.GET, "/api/v1/jobs", bob)
+      .putHeader("Origin", "https://evil.example").send());
+    assertThat(stranger.getHeader("Access-Control-Allow-Origin")).isNull();
+    assertThat(stranger.statusCode()).isEqualTo(403);
+  }
 }
