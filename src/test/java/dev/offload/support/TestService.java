@@ -146,13 +146,23 @@ public final class TestService {
     }
   }
 
-  /** A TCP port that was free a moment ago (for processes that cannot be given port 0). */
+  /**
+   * A TCP port that was free a moment ago, for processes that cannot be given port 0. It is
+   * taken below Linux's ephemeral range (32768 and up), where the outgoing connections of the
+   * processes under test (Hazelcast dialling members that are not up yet) could take it first.
+   */
   public static int freePort() {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int tries = 0; tries < 200; tries++) {
+      int port = random.nextInt(20_000, 30_000);
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      } catch (java.io.IOException taken) {
+        // try another
+      }
     }
+    throw new AssertionError("no free port between 20000 and 30000");
   }
 
   public static void sleep(long millis) {
