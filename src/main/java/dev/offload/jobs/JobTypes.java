@@ -39,7 +39,7 @@ public final class JobTypes {
     return of(handlers, config);
   }
 
-  public static JobTypes of(Collection<JobHandler> handlers, OffloadConfig config) {
+  private static JobTypes of(Collection<JobHandler> handlers, OffloadConfig config) {
     Map<String, JobType> types = new TreeMap<>();
     for (JobHandler handler : handlers) {
       String name = handler.type();

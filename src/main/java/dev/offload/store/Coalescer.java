@@ -54,18 +54,13 @@ final class Coalescer<T, R> {
           for (int i = 0; i < items.size(); i++) {
             Item<T, R> item = items.get(i);
             R result = ar.succeeded() ? ar.result().get(i) : null;
-            Runnable finish = () -> {
+            GroupCommit.onContext(item.caller(), () -> {
               if (ar.succeeded()) {
                 item.done().complete(result);
               } else {
                 item.done().fail(ar.cause());
               }
-            };
-            if (item.caller() == null || item.caller() == Vertx.currentContext()) {
-              finish.run();
-            } else {
-              item.caller().runOnContext(v -> finish.run());
-            }
+            });
           }
         });
     }

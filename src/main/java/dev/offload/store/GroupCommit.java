@@ -41,11 +41,16 @@ final class GroupCommit {
           done.fail(result.failed() ? result.cause() : txFailure);
         }
       };
-      if (caller == null || caller == Vertx.currentContext()) {
-        finish.run();
-      } else {
-        caller.runOnContext(v -> finish.run());
-      }
+      onContext(caller, finish);
+    }
+  }
+
+  /** Runs {@code action} on {@code caller}'s context (at once if already there, or if there is none). */
+  static void onContext(Context caller, Runnable action) {
+    if (caller == null || caller == Vertx.currentContext()) {
+      action.run();
+    } else {
+      caller.runOnContext(v -> action.run());
     }
   }
 
