@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -74,7 +75,7 @@ public final class Dispatcher extends VerticleBase {
     if (stopped) {
       return;
     }
-    List<JobStore.Lease> held = new java.util.ArrayList<>();
+    List<JobStore.Lease> held = new ArrayList<>();
     leases.forEach((id, attempt) -> held.add(new JobStore.Lease(id, attempt)));
     store.renew(held, leaseEnd())
       .onFailure(err -> LOG.error("Renewing {} lease(s) failed; will retry: {}", held.size(), err.toString()))
@@ -96,7 +97,7 @@ public final class Dispatcher extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // Attempts in flight stay running in the store; start-up recovery re-queues them.
+    // Attempts in flight stay running in the store; their leases lapse and any node re-queues them.
     stopped = true;
     return Future.succeededFuture();
   }
@@ -125,7 +126,7 @@ public final class Dispatcher extends VerticleBase {
     }
     pumping = true;
     pumpAgain = false;
-    List<Future<?>> claims = new java.util.ArrayList<>();
+    List<Future<?>> claims = new ArrayList<>();
     for (JobType type : types.all()) {
       int free = type.concurrency() - inFlight.getOrDefault(type.name(), 0);
       if (free > 0 && maybeQueued.contains(type.name())) {
