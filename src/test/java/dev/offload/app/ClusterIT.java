@@ -61,8 +61,9 @@ class ClusterIT {
   void everyJobSucceedsWhenAWorkerNodeIsKilled(@TempDir Path dir) throws Exception {
     vertx = Vertx.vertx();
     schema = TestPostgres.freshSchema(vertx);
-    int httpPort = TestService.freePort();
-    List<Integer> memberPorts = List.of(TestService.freePort(), TestService.freePort(), TestService.freePort());
+    List<Integer> ports = TestService.freePorts(4);
+    int httpPort = ports.get(3);
+    List<Integer> memberPorts = ports.subList(0, 3);
 
     JsonObject store = new JsonObject().put("kind", "postgres")
       .put("postgres", new JsonObject().put("url", TestPostgres.URL).put("schema", schema));
@@ -76,12 +77,12 @@ class ClusterIT {
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPort))
       .put("auth", new JsonObject().put("issuer", TestService.ISSUER).put("audience", TestService.AUDIENCE));
 
+    // One after the other, as an operator would: each joins the cluster the previous ones formed.
     Process worker1 = start(dir, "worker-1", worker, memberPorts, 0);
+    String node1 = awaitStarted(worker1, dir.resolve("worker-1.log"));
     Process worker2 = start(dir, "worker-2", worker, memberPorts, 1);
-    start(dir, "api", api, memberPorts, 2);
-    String node1 = awaitStarted(dir.resolve("worker-1.log"));
-    String node2 = awaitStarted(dir.resolve("worker-2.log"));
-    awaitStarted(dir.resolve("api.log"));
+    String node2 = awaitStarted(worker2, dir.resolve("worker-2.log"));
+    awaitStarted(start(dir, "api", api, memberPorts, 2), dir.resolve("api.log"));
 
     Pool db = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)
       .setProperties(Map.of("search_path", schema))).using(vertx).build();
@@ -157,20 +158,18 @@ class ClusterIT {
     return process;
   }
 
-  private String awaitStarted(Path log) {
+  /** The node id from the start-up line; on failure, the node's log is in the message. */
+  private String awaitStarted(Process process, Path log) throws IOException {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        Matcher matcher = NODE.matcher(Files.readString(log));
-        if (matcher.find()) {
-          return matcher.group(1);
-        }
-      } catch (IOException notYet) {
-        // the log appears with the process
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      Matcher matcher = NODE.matcher(Files.exists(log) ? Files.readString(log) : "");
+      if (matcher.find()) {
+        return matcher.group(1);
       }
       TestService.sleep(200);
     }
-    throw new AssertionError("no start-up line in " + log);
+    throw new AssertionError("no start-up line in " + log + (process.isAlive() ? " after 90 s" : ", the node exited")
+      + "; its log:\n" + (Files.exists(log) ? Files.readString(log) : "(none)"));
   }
 
   private static int count(Pool db, String sql) {

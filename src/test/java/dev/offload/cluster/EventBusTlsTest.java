@@ -44,7 +44,7 @@ class EventBusTlsTest {
   void onlyNodesWithTheClustersCertificatesExchangeMessages(@TempDir Path dir) throws Exception {
     TestCluster.certificates(dir.resolve("cluster"), "a", "b");
     TestCluster.certificates(dir.resolve("stranger"), "rogue");
-    List<Integer> ports = List.of(TestService.freePort(), TestService.freePort(), TestService.freePort());
+    List<Integer> ports = TestService.freePorts(3);
 
     Vertx a = start(ports, 0, tls(dir.resolve("cluster"), "a"));
     Vertx b = start(ports, 1, tls(dir.resolve("cluster"), "b"));

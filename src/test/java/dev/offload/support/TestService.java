@@ -17,6 +17,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -163,6 +164,15 @@ public final class TestService {
       }
     }
     throw new AssertionError("no free port between 20000 and 30000");
+  }
+
+  /** {@code count} distinct free ports. */
+  public static List<Integer> freePorts(int count) {
+    Set<Integer> ports = new java.util.LinkedHashSet<>();
+    while (ports.size() < count) {
+      ports.add(freePort());
+    }
+    return List.copyOf(ports);
   }
 
   public static void sleep(long millis) {
