@@ -1,6 +1,6 @@
 package dev.offload.app;
 
-import dev.offload.auth.JwtSetup;
+import dev.offload.auth.TokenVerifier;
 import dev.offload.config.OffloadConfig;
 import dev.offload.http.HttpVerticle;
 import dev.offload.http.RateLimiter;
@@ -15,7 +15,6 @@ import dev.offload.worker.WorkerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.ext.auth.jwt.JWTAuth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,7 @@ public final class MainVerticle extends VerticleBase {
   /** This process in the store's leases: unique per start, so a restarted node holds none of its old leases. */
   private final String node = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8);
   private OffloadConfig settings;
-  private JWTAuth jwt;
+  private TokenVerifier tokens;
   private JobStore store;
 
   public MainVerticle() {
@@ -54,8 +53,8 @@ public final class MainVerticle extends VerticleBase {
     settings = OffloadConfig.from(config(), env);
     JobTypes types = JobTypes.load(settings);
     // The token verifier comes first: a bad key must stop start-up before any job is touched.
-    return (settings.runsApi() ? JwtSetup.create(vertx, settings) : Future.<JWTAuth>succeededFuture())
-      .onSuccess(verifier -> jwt = verifier)
+    return (settings.runsApi() ? TokenVerifier.create(vertx, settings) : Future.<TokenVerifier>succeededFuture())
+      .onSuccess(verifier -> tokens = verifier)
       // The data directory holds every job's input and result: readable by its owner only.
       .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString(), "rwx------"))
       .compose(v -> openStore())
@@ -95,7 +94,7 @@ public final class MainVerticle extends VerticleBase {
     }
     return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, store, types, jwt, limiter);
+        HttpVerticle verticle = new HttpVerticle(settings, store, types, tokens, limiter);
         httpVerticles.add(verticle);
         return verticle;
       }, http));

@@ -1,12 +1,12 @@
 package dev.offload.auth;
 
+import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
-import io.vertx.ext.auth.authentication.TokenCredentials;
-import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.NoSuchKeyIdException;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 
@@ -24,10 +24,10 @@ public final class BearerAuth implements Handler<RoutingContext> {
   private static final String CALLER = "offload.caller";
   private static final String SCOPES = "offload.scopes";
 
-  private final JWTAuth jwt;
+  private final TokenVerifier verifier;
 
-  public BearerAuth(JWTAuth jwt) {
-    this.jwt = jwt;
+  public BearerAuth(TokenVerifier verifier) {
+    this.verifier = verifier;
   }
 
   @Override
@@ -53,13 +53,11 @@ public final class BearerAuth implements Handler<RoutingContext> {
 
   /** The verified claims, or a failure whose message says what is wrong with the token. */
   private Future<JsonObject> authenticate(String token) {
-    Future<User> user;
-    try {
-      user = jwt.authenticate(new TokenCredentials(token));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(new IllegalArgumentException("the token is malformed"));
+    if (token.length() > OffloadConfig.MAX_TOKEN_BYTES) {
+      return Future.failedFuture(new IllegalArgumentException("the token is larger than "
+        + OffloadConfig.MAX_TOKEN_BYTES + " bytes"));
     }
-    return user
+    return verifier.authenticate(token)
       .recover(err -> Future.failedFuture(new IllegalArgumentException(reason(err))))
       .map(BearerAuth::requiredClaims);
   }
@@ -85,6 +83,9 @@ public final class BearerAuth implements Handler<RoutingContext> {
     }
     if (message.contains("audience")) {
       return "the token has the wrong audience";
+    }
+    if (err instanceof NoSuchKeyIdException) {
+      return "no key here verifies this token (alg or kid unknown)";
     }
     if (message.contains("signature")) {
       return "the token signature is invalid";

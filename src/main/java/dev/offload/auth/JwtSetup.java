@@ -19,8 +19,9 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Builds the JWT verifier (vertx-auth-jwt) from the HS256 secret file, generating the secret on
- * first start in dev mode. It refuses to hand out a verifier that would accept unsigned tokens.
+ * Builds vertx-auth-jwt verifiers and signs dev tokens: the HS256 secret file (generated on first
+ * start in dev mode), the self-test that refuses a verifier that would accept unsigned tokens.
+ * {@link TokenVerifier} assembles every configured key.
  */
 public final class JwtSetup {
   /** RFC 7518 3.2: an HS256 key must be at least as long as the hash output. */
@@ -29,16 +30,15 @@ public final class JwtSetup {
   private JwtSetup() {
   }
 
-  /** Reads (or in dev mode creates) the secret, then builds and self-tests the verifier. */
-  public static Future<JWTAuth> create(Vertx vertx, OffloadConfig config) {
-    return secret(vertx, config).map(secret -> provider(vertx, secret, config.auth()));
-  }
-
   /**
    * The HS256 secret from {@code auth.hs256SecretFile}. In dev mode a missing file is created with
    * 48 random bytes (base64url text), readable by its owner only; in production it must exist.
    */
   public static Future<String> secret(Vertx vertx, OffloadConfig config) {
+    if (config.auth().hs256SecretFile() == null) {
+      return Future.failedFuture(new ConfigException("no HS256 secret is configured (config key "
+        + "'auth.hs256SecretFile'): this config verifies tokens with public keys only"));
+    }
     FileSystem fs = vertx.fileSystem();
     String path = config.auth().hs256SecretFile().toString();
     String dir = config.auth().hs256SecretFile().toAbsolutePath().getParent().toString();
@@ -62,10 +62,24 @@ public final class JwtSetup {
 
   /** A verifier for HS256 tokens signed with {@code secret}; throws when the key is unusable. */
   public static JWTAuth provider(Vertx vertx, String secret, OffloadConfig.Auth auth) {
+    return provider(vertx, new JWTAuthOptions().addPubSecKey(hs256(secret)), auth);
+  }
+
+  /** The HS256 key; throws when the secret is too short to be safe. */
+  static PubSecKeyOptions hs256(String secret) {
     if (secret == null || secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
       throw new ConfigException("config key 'auth.hs256SecretFile': the HS256 secret must be at least "
         + MIN_SECRET_BYTES + " bytes");
     }
+    return new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret);
+  }
+
+  /**
+   * A verifier holding the keys in {@code keys}, checking the claims {@code auth} configures
+   * ({@code iss}, {@code aud}, leeway on {@code exp}/{@code nbf}); refused if it would accept
+   * unsigned tokens.
+   */
+  public static JWTAuth provider(Vertx vertx, JWTAuthOptions keys, OffloadConfig.Auth auth) {
     JWTOptions jwtOptions = new JWTOptions().setLeeway(auth.leewaySeconds());
     if (auth.issuer() != null) {
       jwtOptions.setIssuer(auth.issuer());
@@ -73,9 +87,7 @@ public final class JwtSetup {
     if (auth.audience() != null) {
       jwtOptions.setAudience(List.of(auth.audience()));
     }
-    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
-      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
-      .setJWTOptions(jwtOptions));
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions(keys).setJWTOptions(jwtOptions));
     refuseUnsecureMode(jwt, auth);
     return jwt;
   }

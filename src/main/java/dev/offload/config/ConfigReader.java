@@ -132,6 +132,19 @@ final class ConfigReader {
     return new TreeSet<>(object.fieldNames());
   }
 
+  /** The number of objects in the list at {@code path} (0 when absent); read them as {@code path.0.key} ... */
+  int size(String path) {
+    Object value = jsonValue(path);
+    if (value == null) {
+      return 0;
+    }
+    if (!(value instanceof JsonArray array) || !array.stream().allMatch(JsonObject.class::isInstance)) {
+      throw invalid(path, "a list of objects", value);
+    }
+    read.add(path);
+    return array.size();
+  }
+
   /** Fails on keys in the file that nothing reads: a typo must not silently fall back to a default. */
   void rejectUnknownKeys() {
     List<String> unknown = new ArrayList<>();
@@ -149,6 +162,10 @@ final class ConfigReader {
       if (value instanceof JsonObject child
         && (read.contains(path) || read.stream().anyMatch(p -> p.startsWith(path + ".")))) {
         collectUnknown(child, path + ".", unknown);
+      } else if (value instanceof JsonArray list && read.contains(path) && list.stream().allMatch(JsonObject.class::isInstance)) {
+        for (int i = 0; i < list.size(); i++) {
+          collectUnknown(list.getJsonObject(i), path + "." + i + ".", unknown);
+        }
       } else if (!read.contains(path)) {
         unknown.add(path);
       }
@@ -167,10 +184,13 @@ final class ConfigReader {
   private Object jsonValue(String path) {
     Object current = root;
     for (String part : path.split("\\.")) {
-      if (!(current instanceof JsonObject object)) {
+      if (current instanceof JsonObject object) {
+        current = object.getValue(part);
+      } else if (current instanceof JsonArray array && part.matches("\\d{1,4}") && Integer.parseInt(part) < array.size()) {
+        current = array.getValue(Integer.parseInt(part));
+      } else {
         return null;
       }
-      current = object.getValue(part);
     }
     return current;
   }

@@ -28,17 +28,25 @@ public record OffloadConfig(
 
   public enum Role { API, WORKER }
 
-  /** HTTP listener. {@code instances} 0 means one HTTP verticle per core. */
   /**
-   * HTTP listener. {@code instances} 0 means one HTTP verticle per core. {@code plaintextBehindProxy}
-   * acknowledges that a non-loopback listener without TLS sits behind a TLS-terminating proxy.
-   * {@code corsOrigins}: the browser origins allowed to call the API (none: CORS off).
+   * HTTP listener. {@code instances} 0 means one HTTP verticle per core. {@code tls} is null for
+   * plaintext. {@code plaintextBehindProxy} acknowledges that a non-loopback listener without TLS
+   * sits behind a TLS-terminating proxy. {@code corsOrigins}: the browser origins allowed to call
+   * the API (none: CORS off). Slow clients: a connection must deliver a request's headers within
+   * {@code headerTimeoutSeconds} and its whole request within {@code requestTimeoutSeconds}; one
+   * that sends nothing for {@code idleTimeoutSeconds} is closed. At most {@code maxConnections}
+   * connections are open at once per node.
    */
-  public record Http(String host, int port, int instances, int idleTimeoutSeconds, boolean plaintextBehindProxy,
+  public record Http(String host, int port, int instances, Tls tls, int idleTimeoutSeconds, int headerTimeoutSeconds,
+                     int requestTimeoutSeconds, int maxConnections, boolean plaintextBehindProxy,
                      List<String> corsOrigins) {
     public boolean loopback() {
       return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
+  }
+
+  /** A PEM private key and certificate chain: HTTPS (TLS 1.2 and 1.3, HTTP/2 through ALPN). */
+  public record Tls(Path keyFile, Path certFile) {
   }
 
   /**
@@ -65,13 +73,44 @@ public record OffloadConfig(
   }
 
   /**
-   * JWT verification. {@code hs256SecretFile} holds the HMAC secret; in dev mode it is generated on
-   * first start. {@code issuer} and {@code audience} are checked when set.
+   * JWT verification. Keys: an HS256 secret file ({@code hs256SecretFile}, generated on first start
+   * in dev mode when no other key is configured; null when unused), PEM public keys, and a JWKS
+   * document. {@code issuer} and {@code audience} are checked when set (production requires them);
+   * {@code leewaySeconds} forgives clock skew on {@code exp} and {@code nbf}.
    */
-  public record Auth(Path hs256SecretFile, String issuer, String audience, int leewaySeconds) {
+  public record Auth(Path hs256SecretFile, List<PublicKey> publicKeys, Jwks jwks, String issuer, String audience,
+                     int leewaySeconds) {
   }
 
-  public record Limits(int bodyBytes, int activeJobsPerOwner, int backlog, Rate rate, int jsonDepth) {
+  /**
+   * A PEM public key ("-----BEGIN PUBLIC KEY-----" or a certificate) pinned to one algorithm;
+   * {@code kid} (optional) must then match the token header's {@code kid}.
+   */
+  public record PublicKey(String algorithm, Path file, String kid) {
+  }
+
+  /**
+   * A JSON Web Key Set, from a file or an {@code https} URL. The URL is fetched at start, again
+   * every {@code maxAgeSeconds}, and when a token names a key id it does not hold, but never more
+   * often than every {@code minRefreshSeconds}. {@code caFile} (optional) is a PEM CA to trust for
+   * the URL besides the JDK's.
+   */
+  public record Jwks(Path file, String url, Path caFile, int minRefreshSeconds, int maxAgeSeconds) {
+  }
+
+  /** The algorithms a public key may be pinned to. */
+  public static final Set<String> PUBLIC_KEY_ALGORITHMS = Set.of(
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA");
+
+  /** The largest token accepted (RFC 8725 leaves it to the application; 8 KiB is generous). */
+  public static final int MAX_TOKEN_BYTES = 8192;
+
+  /**
+   * Request limits: body bytes, the request headers' total bytes and count, JSON nesting depth;
+   * admission: active jobs per owner, the node's backlog, and the per-owner request rate.
+   */
+  public record Limits(int bodyBytes, int headerBytes, int headerCount, int activeJobsPerOwner, int backlog, Rate rate,
+                       int jsonDepth) {
   }
 
   /** Requests per owner per node: a token bucket of {@code burst} tokens refilled at {@code perSecond}. */
@@ -117,11 +156,20 @@ public record OffloadConfig(
 
     Mode mode = Mode.valueOf(r.oneOf("mode", "dev", Set.of("dev", "production")).toUpperCase(java.util.Locale.ROOT));
     Set<Role> roles = parseRoles(r.strings("roles", List.of("api", "worker")));
+    String tlsKey = r.string("http.tls.keyFile", null);
+    String tlsCert = r.string("http.tls.certFile", null);
+    if ((tlsKey == null) != (tlsCert == null)) {
+      throw new ConfigException("config keys 'http.tls.keyFile' and 'http.tls.certFile' go together: set both or none");
+    }
     Http http = new Http(
       r.string("http.host", "127.0.0.1"),
       r.integer("http.port", 8080, 0, 65535),
       r.integer("http.instances", 0, 0, 256),
+      tlsKey == null ? null : new Tls(readable("http.tls.keyFile", tlsKey), readable("http.tls.certFile", tlsCert)),
       r.integer("http.idleTimeoutSeconds", 60, 1, 3600),
+      r.integer("http.headerTimeoutSeconds", 10, 1, 600),
+      r.integer("http.requestTimeoutSeconds", 30, 1, 3600),
+      r.integer("http.maxConnections", 10_000, 1, 1_000_000),
       r.bool("http.plaintextBehindProxy", false),
       r.strings("http.corsOrigins", List.of()));
     for (String origin : http.corsOrigins()) {
@@ -141,14 +189,12 @@ public record OffloadConfig(
         r.matching("store.postgres.schema", "offload", "[a-z_][a-z0-9_]{0,62}"),
         r.integer("store.postgres.poolSize", 8, 1, 256),
         password(r)));
-    String issuer = r.string("auth.issuer", null);
-    String audience = r.string("auth.audience", null);
-    Auth auth = new Auth(
-      dataDir.resolve(r.string("auth.hs256SecretFile", "jwt-hs256.secret")),
-      issuer, audience,
-      r.integer("auth.leewaySeconds", 5, 0, 60));
+    Auth auth = auth(r, mode, dataDir);
     Limits limits = new Limits(
       r.integer("limits.bodyBytes", 65536, 256, 16 * 1024 * 1024),
+      // Room for an 8 KiB token besides the usual headers, so that an oversized token gets a clear 401.
+      r.integer("limits.headerBytes", 16 * 1024, 1024, 1024 * 1024),
+      r.integer("limits.headerCount", 64, 8, 1000),
       r.integer("limits.activeJobsPerOwner", 1000, 1, 10_000_000),
       r.integer("limits.backlog", 100_000, 1, 100_000_000),
       new Rate(
@@ -185,26 +231,73 @@ public record OffloadConfig(
     }
     r.rejectUnknownKeys();
     if (mode == Mode.PRODUCTION) {
-      requireProductionSettings(http, issuer, audience);
+      requireProductionSettings(http, auth);
     }
     return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes),
       clusterTls);
   }
 
+  private static Auth auth(ConfigReader r, Mode mode, Path dataDir) {
+    List<PublicKey> keys = new java.util.ArrayList<>();
+    for (int i = 0, n = r.size("auth.publicKeys"); i < n; i++) {
+      String p = "auth.publicKeys." + i + ".";
+      keys.add(new PublicKey(r.oneOf(p + "algorithm", null, PUBLIC_KEY_ALGORITHMS),
+        readable(p + "file", r.string(p + "file", null)), r.string(p + "kid", null)));
+    }
+    String jwksFile = r.string("auth.jwks.file", null);
+    String jwksUrl = r.matching("auth.jwks.url", null, "https?://[^\\s]+");
+    String jwksCa = r.string("auth.jwks.caFile", null);
+    int minRefresh = r.integer("auth.jwks.minRefreshSeconds", 30, 1, 86_400);
+    int maxAge = r.integer("auth.jwks.maxAgeSeconds", 3600, 10, 7 * 86_400);
+    if (jwksFile != null && jwksUrl != null) {
+      throw new ConfigException("config keys 'auth.jwks.file' and 'auth.jwks.url' exclude each other: set one");
+    }
+    if (jwksUrl != null && jwksUrl.startsWith("http:") && !java.net.URI.create(jwksUrl).getHost().matches("localhost|127\\..*")) {
+      throw new ConfigException("config key 'auth.jwks.url' must be an https URL (plain http only on loopback): "
+        + "keys fetched in the clear can be swapped by anyone on the path");
+    }
+    Jwks jwks = jwksFile == null && jwksUrl == null ? null : new Jwks(
+      jwksFile == null ? null : readable("auth.jwks.file", jwksFile), jwksUrl,
+      jwksCa == null ? null : readable("auth.jwks.caFile", jwksCa), minRefresh, maxAge);
+    String secret = r.string("auth.hs256SecretFile", null);
+    boolean devSecret = secret == null && keys.isEmpty() && jwks == null;
+    if (devSecret && mode == Mode.PRODUCTION) {
+      throw new ConfigException("production mode needs a verification key: set 'auth.publicKeys' or 'auth.jwks' "
+        + "(your identity provider's public keys), or 'auth.hs256SecretFile' (a shared secret you manage); "
+        + "it never generates the dev secret");
+    }
+    return new Auth(
+      secret != null ? dataDir.resolve(secret) : devSecret ? dataDir.resolve("jwt-hs256.secret") : null,
+      List.copyOf(keys), jwks,
+      r.string("auth.issuer", null),
+      r.string("auth.audience", null),
+      r.integer("auth.leewaySeconds", 5, 0, 60));
+  }
+
+  /** A path that must name a readable file; the error names the key. */
+  private static Path readable(String key, String file) {
+    Path path = Path.of(file);
+    if (!java.nio.file.Files.isReadable(path)) {
+      throw new ConfigException("config key '" + key + "': cannot read " + file);
+    }
+    return path;
+  }
+
   /**
    * Production mode refuses what is only acceptable on a developer's machine: tokens whose
    * issuer and audience nobody checks, and a plaintext listener reachable from the network
-   * (this service has no HTTPS yet: it must sit behind a TLS-terminating proxy, and say so).
+   * (unless it is declared to sit behind a TLS-terminating proxy).
    */
-  private static void requireProductionSettings(Http http, String issuer, String audience) {
-    if (issuer == null || audience == null) {
+  private static void requireProductionSettings(Http http, Auth auth) {
+    if (auth.issuer() == null || auth.audience() == null) {
       throw new ConfigException("production mode requires config keys 'auth.issuer' and 'auth.audience': "
         + "without them any token your key signed for another service is accepted");
     }
-    if (!http.loopback() && !http.plaintextBehindProxy()) {
+    if (http.tls() == null && !http.loopback() && !http.plaintextBehindProxy()) {
       throw new ConfigException("production mode refuses a plaintext listener on '" + http.host()
-        + "' (config key 'http.host'): bind to loopback behind a TLS-terminating proxy, or set "
-        + "'http.plaintextBehindProxy' to true if the network path to the proxy is trusted");
+        + "' (config key 'http.host'): set 'http.tls.keyFile' and 'http.tls.certFile', bind to loopback behind "
+        + "a TLS-terminating proxy, or set 'http.plaintextBehindProxy' to true if the network path to the proxy "
+        + "is trusted");
     }
   }
 

@@ -11,7 +11,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.jwt.JWTAuth;
+import dev.offload.auth.TokenVerifier;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
@@ -36,16 +36,17 @@ public final class HttpVerticle extends VerticleBase {
   private final OffloadConfig config;
   private final JobStore store;
   private final JobTypes types;
-  private final JWTAuth jwt;
+  private final TokenVerifier tokens;
   private final RateLimiter limiter;
   private HttpServer server;
 
   /** {@code limiter} is shared by every HTTP verticle of the node; null when rate limiting is off. */
-  public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, JWTAuth jwt, RateLimiter limiter) {
+  public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, TokenVerifier tokens,
+                      RateLimiter limiter) {
     this.config = config;
     this.store = store;
     this.types = types;
-    this.jwt = jwt;
+    this.tokens = tokens;
     this.limiter = limiter;
   }
 
@@ -65,7 +66,7 @@ public final class HttpVerticle extends VerticleBase {
     JobRoutes jobs = new JobRoutes(new JobService(vertx, store, types, config.limits()),
       new StrictJson(config.limits().jsonDepth()));
     Health health = new Health(healthChecks());
-    BearerAuth auth = new BearerAuth(jwt);
+    BearerAuth auth = new BearerAuth(tokens);
     Router router = Router.router(vertx);
 
     // On every response, errors included.

@@ -46,6 +46,13 @@ class JwtSetupTest {
     return OffloadConfig.from(TestService.baseConfig(dataDir).put("mode", mode), Map.of());
   }
 
+  /** Production with an operator-provisioned HS256 secret (explicitly configured). */
+  private static OffloadConfig productionWithSecretFile(Path dataDir) {
+    JsonObject json = TestService.baseConfig(dataDir).put("mode", "production");
+    json.getJsonObject("auth").put("hs256SecretFile", "provisioned.secret");
+    return OffloadConfig.from(json, Map.of());
+  }
+
   private static String unsignedToken(JsonObject claims) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     return b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
@@ -95,7 +102,7 @@ class JwtSetupTest {
 
   @Test
   void aVerifierWithoutKeysIsRefusedBecauseItAcceptsUnsignedTokens(Vertx vertx, @TempDir Path dir) {
-    OffloadConfig.Auth noClaimChecks = new OffloadConfig.Auth(dir.resolve("unused"), null, null, 5);
+    OffloadConfig.Auth noClaimChecks = new OffloadConfig.Auth(dir.resolve("unused"), List.of(), null, null, null, 5);
     JWTAuth keyless = JWTAuth.create(vertx, new JWTAuthOptions());
     // The premise: vertx-auth-jwt with no key accepts an alg:none token.
     assertThat(await(keyless.authenticate(new TokenCredentials(unsignedToken(claims(noClaimChecks))))).subject())
@@ -124,7 +131,7 @@ class JwtSetupTest {
     // vertx-auth-jwt merely logs "Unsupported JWK" and falls back to unsecure mode.
     JWTAuth unusable = JWTAuth.create(vertx, new JWTAuthOptions()
       .addJwk(new JsonObject().put("kty", "oct").put("alg", "HS999").put("k", "c2VjcmV0")));
-    OffloadConfig.Auth auth = new OffloadConfig.Auth(dir.resolve("unused"), null, null, 5);
+    OffloadConfig.Auth auth = new OffloadConfig.Auth(dir.resolve("unused"), List.of(), null, null, null, 5);
     assertThatThrownBy(() -> JwtSetup.refuseUnsecureMode(unusable, auth)).isInstanceOf(ConfigException.class);
   }
 
@@ -160,7 +167,7 @@ class JwtSetupTest {
 
   @Test
   void productionModeRefusesAMissingSecretFileAndCreatesNothing(Vertx vertx, @TempDir Path dir) {
-    OffloadConfig config = config(dir, "production");
+    OffloadConfig config = productionWithSecretFile(dir);
     Future<String> secret = JwtSetup.secret(vertx, config);
     Throwable failure = awaitFailure(secret);
     assertThat(failure).isInstanceOf(ConfigException.class).hasMessageContaining(KEY);
@@ -168,8 +175,14 @@ class JwtSetupTest {
   }
 
   @Test
+  void productionModeNeverFallsBackToTheDevSecret(@TempDir Path dir) {
+    assertThatThrownBy(() -> config(dir, "production")).isInstanceOf(ConfigException.class)
+      .hasMessageContaining("production mode needs a verification key").hasMessageContaining("auth.publicKeys");
+  }
+
+  @Test
   void productionModeReadsAnExistingSecretFile(Vertx vertx, @TempDir Path dir) throws Exception {
-    OffloadConfig config = config(dir, "production");
+    OffloadConfig config = productionWithSecretFile(dir);
     String provisioned = "provisioned-by-the-operator-0123456789-abcdef";
     Files.writeString(config.auth().hs256SecretFile(), provisioned + "\n");
     assertThat(await(JwtSetup.secret(vertx, config))).isEqualTo(provisioned);

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,7 +68,8 @@ class ConfigTest {
   void theDesignsExampleConfigReadsBackAsWritten() {
     OffloadConfig config = from(json("""
       {"mode": "production", "http": {"host": "0.0.0.0", "port": 8443, "plaintextBehindProxy": true},
-       "auth": {"issuer": "https://id.example", "audience": "offload"}, "dataDir": "/var/lib/offload",
+       "auth": {"issuer": "https://id.example", "audience": "offload", "hs256SecretFile": "/etc/offload/jwt.secret"},
+       "dataDir": "/var/lib/offload",
        "store": {"kind": "sqlite"},
        "limits": {"bodyBytes": 1024, "activeJobsPerOwner": 5, "backlog": 50,
                   "rate": {"enabled": true, "perSecond": 10, "burst": 20}}}"""));
@@ -75,7 +77,7 @@ class ConfigTest {
     assertThat(config.http().host()).isEqualTo("0.0.0.0");
     assertThat(config.http().port()).isEqualTo(8443);
     assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/offload"));
-    assertThat(config.limits()).isEqualTo(new OffloadConfig.Limits(1024, 5, 50, new OffloadConfig.Rate(true, 10, 20), 32));
+    assertThat(config.limits()).isEqualTo(new OffloadConfig.Limits(1024, 16384, 64, 5, 50, new OffloadConfig.Rate(true, 10, 20), 32));
   }
 
   @Test
@@ -106,7 +108,8 @@ class ConfigTest {
       "OFFLOAD_MODE", "production",
       "OFFLOAD_ROLES", "api",
       "OFFLOAD_AUTH_ISSUER", "https://id.example",
-      "OFFLOAD_AUTH_AUDIENCE", "offload"));
+      "OFFLOAD_AUTH_AUDIENCE", "offload",
+      "OFFLOAD_AUTH_HS256SECRETFILE", "/etc/offload/jwt.secret"));
 
     assertThat(config.http().port()).isEqualTo(9090);
     assertThat(config.limits().bodyBytes()).isEqualTo(1024);
@@ -248,15 +251,64 @@ class ConfigTest {
   @Test
   void productionModeRefusesUncheckedTokensAndAPlaintextNetworkListener() {
     assertThatThrownBy(() -> from(json("""
-      {"mode": "production", "auth": {"issuer": "https://id.example"}}""")))
+      {"mode": "production", "auth": {"issuer": "https://id.example", "hs256SecretFile": "s"}}""")))
       .isInstanceOf(ConfigException.class).hasMessageContaining("auth.audience");
     assertThatThrownBy(() -> from(json("""
-      {"mode": "production", "http": {"host": "0.0.0.0"}, "auth": {"issuer": "i", "audience": "a"}}""")))
-      .isInstanceOf(ConfigException.class).hasMessageContaining("http.host").hasMessageContaining("plaintextBehindProxy");
+      {"mode": "production", "http": {"host": "0.0.0.0"},
+       "auth": {"issuer": "i", "audience": "a", "hs256SecretFile": "s"}}""")))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("http.host").hasMessageContaining("http.tls.keyFile")
+      .hasMessageContaining("plaintextBehindProxy");
     assertThat(from(json("""
-      {"mode": "production", "http": {"host": "127.0.0.1"}, "auth": {"issuer": "i", "audience": "a"}}""")).mode())
+      {"mode": "production", "http": {"host": "127.0.0.1"},
+       "auth": {"issuer": "i", "audience": "a", "hs256SecretFile": "s"}}""")).mode())
       .isEqualTo(OffloadConfig.Mode.PRODUCTION);
     assertThat(from(json("""
       {"mode": "dev", "http": {"host": "0.0.0.0"}}""")).mode()).isEqualTo(OffloadConfig.Mode.DEV);
+  }
+
+  @Test
+  void productionModeRefusesTheGeneratedDevSecret() {
+    assertThatThrownBy(() -> from(json("""
+      {"mode": "production", "auth": {"issuer": "i", "audience": "a"}}""")))
+      .isInstanceOf(ConfigException.class).hasMessageContaining("needs a verification key")
+      .hasMessageContaining("never generates the dev secret");
+  }
+
+  @Test
+  void productionModeOnTheNetworkStartsWithTlsAndPublicKeys(@TempDir Path dir) throws Exception {
+    Path key = Files.writeString(dir.resolve("tls.key"), "k");
+    Path cert = Files.writeString(dir.resolve("tls.crt"), "c");
+    Path idp = Files.writeString(dir.resolve("idp.pem"), "p");
+    OffloadConfig config = from(json("""
+      {"mode": "production", "http": {"host": "0.0.0.0", "tls": {"keyFile": "%s", "certFile": "%s"}},
+       "auth": {"issuer": "i", "audience": "a", "publicKeys": [{"algorithm": "ES256", "file": "%s", "kid": "k1"}]}}"""
+      .formatted(key, cert, idp)));
+    assertThat(config.http().tls()).isEqualTo(new OffloadConfig.Tls(key, cert));
+    assertThat(config.auth().publicKeys()).containsExactly(new OffloadConfig.PublicKey("ES256", idp, "k1"));
+    assertThat(config.auth().hs256SecretFile()).as("no dev secret beside real keys").isNull();
+  }
+
+  @Test
+  void keysAndTlsFilesAreCheckedAndNamed(@TempDir Path dir) throws Exception {
+    Path pem = Files.writeString(dir.resolve("idp.pem"), "p");
+    assertRefused(json("""
+      {"auth": {"publicKeys": [{"algorithm": "HS256", "file": "%s"}]}}""".formatted(pem)),
+      "auth.publicKeys.0.algorithm");
+    assertRefused(json("""
+      {"auth": {"publicKeys": [{"algorithm": "RS256", "file": "%s/missing.pem"}]}}""".formatted(dir)),
+      "auth.publicKeys.0.file", "cannot read");
+    assertRefused(json("""
+      {"auth": {"publicKeys": [{"algorithm": "RS256", "file": "%s", "kidd": "x"}]}}""".formatted(pem)),
+      "auth.publicKeys.0.kidd");
+    assertRefused(json("""
+      {"auth": {"jwks": {"url": "http://id.example/keys"}}}"""), "auth.jwks.url", "https");
+    assertRefused(json("""
+      {"auth": {"jwks": {"url": "https://id.example/keys", "file": "%s"}}}""".formatted(pem)), "auth.jwks.file");
+    assertRefused(json("""
+      {"http": {"tls": {"keyFile": "%s"}}}""".formatted(pem)), "http.tls.certFile");
+    OffloadConfig loopbackJwks = from(json("""
+      {"auth": {"jwks": {"url": "http://127.0.0.1:9999/keys"}}}"""));
+    assertThat(loopbackJwks.auth().jwks().url()).isEqualTo("http://127.0.0.1:9999/keys");
+    assertThat(loopbackJwks.auth().jwks().minRefreshSeconds()).isEqualTo(30);
   }
 }
