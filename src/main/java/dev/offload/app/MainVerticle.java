@@ -2,6 +2,7 @@ package dev.offload.app;
 
 import dev.offload.auth.TokenVerifier;
 import dev.offload.config.OffloadConfig;
+import dev.offload.http.ConnectionGuard;
 import dev.offload.http.HttpVerticle;
 import dev.offload.http.RateLimiter;
 import dev.offload.jobs.Dispatcher;
@@ -65,7 +66,8 @@ public final class MainVerticle extends VerticleBase {
       .onSuccess(v -> warnIfPlaintextCluster())
       .onSuccess(v -> LOG.info("Offload started: node {}, mode {}, roles {}, job types {}{}", node, settings.mode(),
         settings.roles(), types.all().stream().map(JobType::name).toList(),
-        settings.runsApi() ? ", listening on http://" + settings.http().host() + ":" + httpPort() : ""));
+        settings.runsApi() ? ", listening on " + (settings.http().tls() != null ? "https" : "http") + "://"
+          + settings.http().host() + ":" + httpPort() : ""));
   }
 
   private Future<JobStore> openStore() {
@@ -92,9 +94,11 @@ public final class MainVerticle extends VerticleBase {
     if (limiter != null) {
       vertx.setPeriodic(60_000, id -> limiter.forgetIdle(System.nanoTime()));
     }
+    ConnectionGuard guard = new ConnectionGuard(settings.http().maxConnections(),
+      settings.http().headerTimeoutSeconds() * 1000L);
     return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, store, types, tokens, limiter);
+        HttpVerticle verticle = new HttpVerticle(settings, store, types, tokens, limiter, guard);
         httpVerticles.add(verticle);
         return verticle;
       }, http));

@@ -20,6 +20,11 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.CSPHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.HSTSHandler;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.handler.TimeoutHandler;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.handler.XFrameHandler;
 import dev.offload.jobs.JobException;
 
@@ -31,34 +36,65 @@ import java.util.Set;
  * finishes when its store call completes, so no request holds a thread while work runs.
  */
 public final class HttpVerticle extends VerticleBase {
-  private static final List<Integer> ROUTER_ERRORS = List.of(400, 401, 403, 404, 405, 406, 413, 415, 500);
+  private static final List<Integer> ROUTER_ERRORS = List.of(400, 401, 403, 404, 405, 406, 408, 413, 415, 431, 500);
 
   private final OffloadConfig config;
   private final JobStore store;
   private final JobTypes types;
   private final TokenVerifier tokens;
   private final RateLimiter limiter;
+  private final ConnectionGuard guard;
   private HttpServer server;
 
-  /** {@code limiter} is shared by every HTTP verticle of the node; null when rate limiting is off. */
+  /**
+   * {@code limiter} and {@code guard} are shared by every HTTP verticle of the node; {@code limiter}
+   * is null when rate limiting is off.
+   */
   public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, TokenVerifier tokens,
-                      RateLimiter limiter) {
+                      RateLimiter limiter, ConnectionGuard guard) {
     this.config = config;
     this.store = store;
     this.types = types;
     this.tokens = tokens;
     this.limiter = limiter;
+    this.guard = guard;
   }
 
   @Override
   public Future<?> start() {
-    HttpServerOptions options = new HttpServerOptions()
-      .setHost(config.http().host())
-      .setPort(config.http().port())
-      // Connections that send nothing are closed: a slow or stuck client cannot hold one forever.
-      .setIdleTimeout(config.http().idleTimeoutSeconds());
-    server = vertx.createHttpServer(options).requestHandler(router());
+    ConnectionGuard.Timers timers = guard.new Timers(vertx);
+    Router router = router();
+    server = vertx.createHttpServer(serverOptions(config))
+      .connectionHandler(timers::opened)
+      .invalidRequestHandler(InvalidRequests::answer)
+      .requestHandler(request -> {
+        timers.headersReceived(request);
+        router.handle(request);
+      });
     return server.listen();
+  }
+
+  /** Listener, TLS and protocol limits. */
+  static HttpServerOptions serverOptions(OffloadConfig config) {
+    OffloadConfig.Http http = config.http();
+    HttpServerOptions options = new HttpServerOptions()
+      .setHost(http.host())
+      .setPort(http.port())
+      // Connections that send nothing are closed: a slow or stuck client cannot hold one forever.
+      .setIdleTimeout(http.idleTimeoutSeconds())
+      .setMaxHeaderSize(config.limits().headerBytes())
+      // No cleartext HTTP/2 upgrade: HTTP/2 only over TLS, negotiated with ALPN.
+      .setHttp2ClearTextEnabled(false);
+    options.getInitialSettings().setMaxHeaderListSize(config.limits().headerBytes());
+    if (http.tls() != null) {
+      options.setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(http.tls().keyFile().toString())
+          .setCertPath(http.tls().certFile().toString()))
+        .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
+        .setUseAlpn(true)
+        .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+    }
+    return options;
   }
 
   /** The route table: every path, method, guard and handler of the service, top to bottom. */
@@ -74,6 +110,10 @@ public final class HttpVerticle extends VerticleBase {
         .setDirective("frame-ancestors", "'none'"))
       .handler(XFrameHandler.create(XFrameHandler.DENY))
       .handler(new SecurityHeaders());
+    if (config.http().tls() != null) {
+      router.route().handler(HSTSHandler.create(365L * 24 * 3600, false));
+    }
+    router.route().handler(this::limitHeaderCount);
     // CORS is off unless origins are listed (never "*"; no cookies are used, so no credentials).
     if (!config.http().corsOrigins().isEmpty()) {
       router.route().handler(CorsHandler.create()
@@ -89,6 +129,8 @@ public final class HttpVerticle extends VerticleBase {
 
     // Body first (it must see the request before anything asynchronous runs), then the token.
     // No file uploads, and a small limit: this API only takes small JSON documents.
+    // A request (its body included) must arrive and be answered within the request timeout.
+    router.route("/api/v1/*").handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
     router.route("/api/v1/*").handler(auth);
     if (limiter != null) {
@@ -105,6 +147,15 @@ public final class HttpVerticle extends VerticleBase {
     router.route().failureHandler(Problems::handle);
     ROUTER_ERRORS.forEach(status -> router.errorHandler(status, Problems::handle));
     return router;
+  }
+
+  /** Netty bounds the headers' bytes; this bounds their number (a flood of tiny headers). */
+  private void limitHeaderCount(RoutingContext ctx) {
+    if (ctx.request().headers().size() > config.limits().headerCount()) {
+      ctx.fail(new HttpException(431, "the request has more than " + config.limits().headerCount() + " headers"));
+    } else {
+      ctx.next();
+    }
   }
 
   /** Per-owner token bucket: 429 with Retry-After once the owner's burst is spent. */

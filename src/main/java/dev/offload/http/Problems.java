@@ -52,15 +52,24 @@ final class Problems {
       ctx.response().reset();
       return;
     }
+    if (status == 408) {
+      // The client is too slow to finish its request: it does not get to keep the connection.
+      ctx.response().putHeader("Connection", "close");
+    }
     ctx.response()
       .setStatusCode(status)
       .putHeader("Content-Type", CONTENT_TYPE)
-      .end(new JsonObject()
-        .put("type", type)
-        .put("title", HttpResponseStatus.valueOf(status).reasonPhrase())
-        .put("status", status)
-        .put("detail", detail)
-        .encode());
+      .end(json(status, type, detail));
+  }
+
+  /** The RFC 9457 document. */
+  static String json(int status, String type, String detail) {
+    return new JsonObject()
+      .put("type", type)
+      .put("title", HttpResponseStatus.valueOf(status).reasonPhrase())
+      .put("status", status)
+      .put("detail", detail)
+      .encode();
   }
 
   static int status(JobException.Kind kind) {
@@ -73,7 +82,7 @@ final class Problems {
     };
   }
 
-  private static String defaultDetail(int status) {
+  static String defaultDetail(int status) {
     return switch (status) {
       case 400 -> "the request is malformed";
       case 401 -> "a valid bearer token is required";
@@ -81,8 +90,11 @@ final class Problems {
       case 404 -> "there is nothing at this path";
       case 405 -> "this method is not allowed on this path";
       case 406 -> "this resource is only available as application/json";
+      case 408 -> "the request took too long to arrive";
       case 413 -> "the request body is too large";
       case 415 -> "the request body must be application/json";
+      case 414 -> "the request line is too long";
+      case 431 -> "the request headers are too large or too many";
       default -> HttpResponseStatus.valueOf(status).reasonPhrase();
     };
   }

@@ -1,6 +1,7 @@
 package dev.offload.http;
 
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -12,10 +13,14 @@ final class SecurityHeaders implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    ctx.response().headers()
+    apply(ctx.response().headers());
+    ctx.next();
+  }
+
+  static void apply(MultiMap headers) {
+    headers
       .set("X-Content-Type-Options", "nosniff")
       .set("Referrer-Policy", "no-referrer")
       .set("Cache-Control", "no-store");
-    ctx.next();
   }
 }

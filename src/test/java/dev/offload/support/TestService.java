@@ -71,8 +71,10 @@ public final class TestService {
     OffloadConfig settings = OffloadConfig.from(config, Map.of());
     MainVerticle main = new MainVerticle(Map.of());
     String id = await(vertx.deployVerticle(main, new DeploymentOptions().setConfig(config)));
-    String secret = await(JwtSetup.secret(vertx, settings));
-    return new TestService(vertx, settings, main, id, JwtSetup.provider(vertx, secret, settings.auth()));
+    // A service that verifies public keys only has no secret to sign with: its tests bring their own keys.
+    JWTAuth signer = settings.auth().hs256SecretFile() == null ? null
+      : JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth());
+    return new TestService(vertx, settings, main, id, signer);
   }
 
   /** Undeploys the service (HTTP, dispatcher, workers, store) but keeps the Vert.x instance. */
