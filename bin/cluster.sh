@@ -4,7 +4,7 @@
 #   bin/cluster.sh start   (make cluster)       logs and pids in data/cluster/
 #   bin/cluster.sh stop    (make cluster-stop)  ends the nodes by their recorded pids
 # PostgreSQL: the URL in conf/cluster/*.json (OFFLOAD_STORE_POSTGRES_URL overrides it).
-# CLUSTER_TLS=1: mutual TLS on the event bus, with a throw-away CA made by bin/cluster-certs.sh.
+# CLUSTER_TLS=1: mutual TLS on the event bus, with a throw-away CA made by bin/dev-certs.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=data/cluster
@@ -53,7 +53,7 @@ case "${1:-}" in
   start)
     [ -f "$JAR" ] || { echo "build first: make build" >&2; exit 2; }
     if [ "${CLUSTER_TLS:-0}" = 1 ]; then
-      bin/cluster-certs.sh "$DIR/certs" worker-1 worker-2 api
+      bin/dev-certs.sh "$DIR/certs" worker-1 worker-2 api
     fi
     start_node worker-1 conf/cluster/worker.json
     start_node worker-2 conf/cluster/worker.json

@@ -2,6 +2,7 @@ package dev.offload.http;
 
 import dev.offload.jobs.JobException;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -52,14 +53,21 @@ final class Problems {
       ctx.response().reset();
       return;
     }
-    if (status == 408) {
-      // The client is too slow to finish its request: it does not get to keep the connection.
+    // Too slow or too large: the rest of the body is never read, so the HTTP/1 connection cannot
+    // carry another request. It is closed once the answer is out (an HTTP/2 stream just ends).
+    boolean dropConnection = (status == 408 || status == 413) && ctx.request().version() != HttpVersion.HTTP_2;
+    if (dropConnection) {
       ctx.response().putHeader("Connection", "close");
     }
     ctx.response()
       .setStatusCode(status)
       .putHeader("Content-Type", CONTENT_TYPE)
-      .end(json(status, type, detail));
+      .end(json(status, type, detail))
+      .onComplete(sent -> {
+        if (dropConnection) {
+          ctx.request().connection().close();
+        }
+      });
   }
 
   /** The RFC 9457 document. */

@@ -12,17 +12,17 @@ public final class TestCluster {
   private TestCluster() {
   }
 
-  /** Makes a CA and certificates for {@code nodes} in {@code dir} (bin/cluster-certs.sh); skips the test without openssl. */
+  /** Makes a CA and certificates for {@code nodes} in {@code dir} (bin/dev-certs.sh); skips the test without openssl. */
   public static void certificates(Path dir, String... nodes) {
     try {
       boolean openssl = new ProcessBuilder("bash", "-c", "command -v openssl").start().waitFor() == 0;
       org.junit.jupiter.api.Assumptions.assumeTrue(openssl, "openssl is not installed: skipping the event-bus TLS test");
-      java.util.List<String> command = new java.util.ArrayList<>(List.of("bash", "bin/cluster-certs.sh", dir.toString()));
+      java.util.List<String> command = new java.util.ArrayList<>(List.of("bash", "bin/dev-certs.sh", dir.toString()));
       command.addAll(List.of(nodes));
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       if (process.waitFor() != 0) {
-        throw new AssertionError("bin/cluster-certs.sh failed: " + output);
+        throw new AssertionError("bin/dev-certs.sh failed: " + output);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes a private CA and one key + certificate per node for event-bus TLS with mutual
-# authentication (PEM files, as the cluster.tls config keys expect). For trying it out locally;
-# in production, use your own PKI.
+# Makes a private CA and one key + certificate per name (PEM files, as the cluster.tls and
+# http.tls config keys expect): for event-bus TLS with mutual authentication, and for trying
+# HTTPS locally. For local trials and tests; in production, use your own PKI.
 #   bin/cluster-certs.sh DIR [NODE...]   (default nodes: node; each valid for 127.0.0.1 and localhost)
 set -euo pipefail
 dir=${1:?usage: $0 DIR [NODE...]}
@@ -11,7 +11,7 @@ mkdir -p "$dir"
 chmod 700 "$dir"
 cd "$dir"
 if [ ! -f ca.key ]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=offload-cluster-ca" \
+  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=offload-dev-ca" \
     -keyout ca.key -out ca.crt 2>/dev/null
 fi
 for node in "${nodes[@]}"; do
