@@ -106,6 +106,7 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
 
     // On every response, errors included.
+    router.route().handler(Audit::requestId);
     router.route().handler(CSPHandler.create().setDirective("default-src", "'none'")
         .setDirective("frame-ancestors", "'none'"))
       .handler(XFrameHandler.create(XFrameHandler.DENY))
@@ -129,6 +130,7 @@ public final class HttpVerticle extends VerticleBase {
 
     // Body first (it must see the request before anything asynchronous runs), then the token.
     // No file uploads, and a small limit: this API only takes small JSON documents.
+    router.route("/api/v1/*").handler(Audit.trail());
     // A request (its body included) must arrive and be answered within the request timeout.
     router.route("/api/v1/*").handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));

@@ -39,7 +39,11 @@ final class JobRoutes {
     if (!(parsed instanceof JsonObject body)) {
       throw invalid("the body must be a JSON object");
     }
+    if (body.getValue("type") instanceof String type && jobs.types().get(type) != null) {
+      ctx.put(Audit.TYPE, type);
+    }
     jobs.submit(BearerAuth.caller(ctx), body)
+      .onSuccess(job -> ctx.put(Audit.JOB, job.id().toString()))
       .onSuccess(job -> ctx.response()
         .setStatusCode(202)
         .putHeader("Location", JOBS + "/" + job.id())
@@ -87,6 +91,7 @@ final class JobRoutes {
   }
 
   private static void sendJob(RoutingContext ctx, int status, Job job) {
+    ctx.put(Audit.TYPE, job.type());
     ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(job.toJson().encode());
   }
 
@@ -96,6 +101,7 @@ final class JobRoutes {
     if (id == null || !UUID_TEXT.matcher(id).matches()) {
       throw new JobException(JobException.Kind.NOT_FOUND, "no job " + id);
     }
+    ctx.put(Audit.JOB, id);
     return UUID.fromString(id);
   }
 

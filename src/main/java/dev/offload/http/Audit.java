@@ -1,0 +1,74 @@
+package dev.offload.http;
+
+import dev.offload.auth.BearerAuth;
+import dev.offload.jobs.Caller;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The request id and the audit trail. Every response carries {@code X-Request-Id} (the client's,
+ * if it is a sane token, else a new UUID). On the API, every submission and cancellation, and
+ * every refused request, is one line on the {@code offload.audit} logger: who (the token's
+ * subject, the client address), what (action, job id, job type), the outcome and status, and the
+ * request id. Never the token, never the job's input: the trail must be safe to ship anywhere.
+ * Lines are JSON objects, so nothing a client sends can forge a line.
+ */
+final class Audit {
+  static final Logger LOG = LoggerFactory.getLogger("offload.audit");
+  /** Set by the job routes once they know them. */
+  static final String JOB = "offload.audit.job";
+  static final String TYPE = "offload.audit.type";
+  private static final String REQUEST_ID = "offload.requestId";
+  private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+  private Audit() {
+  }
+
+  /** First on every route: names the request. */
+  static void requestId(RoutingContext ctx) {
+    String offered = ctx.request().getHeader("X-Request-Id");
+    String id = offered != null && SANE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+    ctx.put(REQUEST_ID, id);
+    ctx.response().putHeader("X-Request-Id", id);
+    ctx.next();
+  }
+
+  /** On the API routes: records the request once its response is sent. */
+  static Handler<RoutingContext> trail() {
+    return ctx -> {
+      ctx.addEndHandler(done -> record(ctx));
+      ctx.next();
+    };
+  }
+
+  private static void record(RoutingContext ctx) {
+    int status = ctx.response().getStatusCode();
+    HttpMethod method = ctx.request().method();
+    boolean write = method == HttpMethod.POST || method == HttpMethod.DELETE;
+    if (!write && status < 400) {
+      return;
+    }
+    Caller caller = BearerAuth.caller(ctx);
+    SocketAddress client = ctx.request().remoteAddress();
+    JsonObject entry = new JsonObject()
+      .put("action", method == HttpMethod.POST ? "submit" : method == HttpMethod.DELETE ? "cancel" : "read")
+      .put("outcome", status < 400 ? (method == HttpMethod.POST ? "accepted" : "done") : "refused")
+      .put("status", status)
+      .put("subject", caller == null ? null : caller.subject())
+      .put("job", ctx.get(JOB))
+      .put("type", ctx.get(TYPE))
+      .put("method", method.name())
+      .put("path", ctx.request().path())
+      .put("requestId", ctx.get(REQUEST_ID))
+      .put("client", client == null ? null : client.hostAddress());
+    LOG.info(entry.encode());
+  }
+}
