@@ -120,8 +120,4 @@ final class JwksSource {
     }
     return usable;
   }
-
-  Future<Void> close() {
-    return client == null ? Future.succeededFuture() : client.close();
-  }
 }

@@ -2,31 +2,31 @@ package dev.offload.http;
 
 import dev.offload.auth.BearerAuth;
 import dev.offload.auth.Scopes;
+import dev.offload.auth.TokenVerifier;
 import dev.offload.config.OffloadConfig;
+import dev.offload.jobs.JobException;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobTypes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
-import dev.offload.auth.TokenVerifier;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.CSPHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HSTSHandler;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.TimeoutHandler;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.handler.XFrameHandler;
-import dev.offload.jobs.JobException;
 
 import java.util.List;
 import java.util.Set;
@@ -44,6 +44,7 @@ public final class HttpVerticle extends VerticleBase {
   private final TokenVerifier tokens;
   private final RateLimiter limiter;
   private final ConnectionGuard guard;
+  private ConnectionGuard.Watch watch;
   private HttpServer server;
 
   /**
@@ -62,13 +63,13 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    ConnectionGuard.Timers timers = guard.new Timers(vertx);
+    watch = guard.new Watch(vertx);
     Router router = router();
     server = vertx.createHttpServer(serverOptions(config))
-      .connectionHandler(timers::opened)
+      .connectionHandler(watch::opened)
       .invalidRequestHandler(InvalidRequests::answer)
       .requestHandler(request -> {
-        timers.headersReceived(request);
+        watch.headersReceived(request);
         router.handle(request);
       });
     return server.listen();
@@ -186,6 +187,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (watch != null) {
+      watch.stop();
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 

@@ -1,5 +1,6 @@
 package dev.offload.http;
 
+import dev.offload.support.RawHttp;
 import dev.offload.support.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -76,6 +77,33 @@ class HardeningTest {
     // One token comes back every 200 ms.
     TestService.sleep(450);
     assertThat(service.get("/api/v1/jobs", alice).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void connectionsBeyondTheCapAreClosedAtOnceAndServedAgainWhenOthersLeave(Vertx vertx, @TempDir Path dir) {
+    JsonObject config = TestService.baseConfig(dir);
+    config.getJsonObject("http").put("maxConnections", 2);
+    TestService service = TestService.start(vertx, config);
+    String request = "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    try (RawHttp first = new RawHttp(service.port()); RawHttp second = new RawHttp(service.port())) {
+      first.send("GET /health/live HTTP/1.1\r\n");
+      second.send("GET /health/live HTTP/1.1\r\n");
+      try (RawHttp third = new RawHttp(service.port())) {
+        RawHttp.Response refused = third.send(request).readUntilClosed();
+        assertThat(refused.status()).as("closed without an answer: " + refused.head()).isZero();
+      }
+    }
+    // The two holders left: connections are served again.
+    int status = 0;
+    for (int tries = 0; tries < 50 && status != 200; tries++) {
+      try (RawHttp again = new RawHttp(service.port())) {
+        status = again.send(request).readUntilClosed().status();
+      }
+      if (status != 200) {
+        TestService.sleep(20);
+      }
+    }
+    assertThat(status).isEqualTo(200);
   }
 
   @Test
