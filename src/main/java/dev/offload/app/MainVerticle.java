@@ -6,23 +6,32 @@ import dev.offload.http.ConnectionGuard;
 import dev.offload.http.HttpVerticle;
 import dev.offload.http.RateLimiter;
 import dev.offload.jobs.Dispatcher;
+import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
+import dev.offload.jobs.Lifecycle;
+import dev.offload.jobs.Retention;
 import dev.offload.jobs.WorkerWatch;
+import dev.offload.ops.EventLoopProbe;
+import dev.offload.ops.ManagementVerticle;
+import dev.offload.ops.Readiness;
 import dev.offload.store.PostgresStore;
 import dev.offload.store.SqliteStore;
 import dev.offload.worker.WorkerVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Wires the service in dependency order: config, store, workers, dispatcher, then HTTP, so that
@@ -31,14 +40,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class MainVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(MainVerticle.class);
+  /** The Micrometer registry the launcher gives Vert.x's own metrics (see {@link Launcher}). */
+  static final String REGISTRY = "offload";
 
   private final Map<String, String> env;
-  private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
   /** This process in the store's leases: unique per start, so a restarted node holds none of its old leases. */
   private final String node = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  private final Lifecycle lifecycle = new Lifecycle();
   private OffloadConfig settings;
   private TokenVerifier tokens;
   private JobStore store;
+  private JobMetrics metrics;
+  private HealthChecks readiness;
+  private Dispatcher dispatcher;
+  private HttpVerticle http;
+  private ManagementVerticle management;
+  private volatile boolean deployed;
 
   public MainVerticle() {
     this(System.getenv());
@@ -53,6 +70,8 @@ public final class MainVerticle extends VerticleBase {
   public Future<?> start() {
     settings = OffloadConfig.from(config(), env);
     JobTypes types = JobTypes.load(settings);
+    PrometheusMeterRegistry registry = registry();
+    metrics = new JobMetrics(registry);
     // The token verifier comes first: a bad key must stop start-up before any job is touched.
     return (settings.runsApi() ? TokenVerifier.create(vertx, settings) : Future.<TokenVerifier>succeededFuture())
       .onSuccess(verifier -> tokens = verifier)
@@ -60,14 +79,24 @@ public final class MainVerticle extends VerticleBase {
       .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString(), "rwx------"))
       .compose(v -> openStore())
       .onSuccess(opened -> store = opened)
+      .onSuccess(v -> readiness = Readiness.create(vertx, store, lifecycle, () -> deployed))
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types) : Future.succeededFuture())
+      .compose(v -> settings.management().enabled() ? deployManagement(registry, types) : Future.succeededFuture())
       .onFailure(err -> stop())
+      .onSuccess(v -> deployed = true)
       .onSuccess(v -> warnIfPlaintextCluster())
-      .onSuccess(v -> LOG.info("Offload started: node {}, mode {}, roles {}, job types {}{}", node, settings.mode(),
+      .onSuccess(v -> LOG.info("Offload started: node {}, mode {}, roles {}, job types {}{}{}", node, settings.mode(),
         settings.roles(), types.all().stream().map(JobType::name).toList(),
         settings.runsApi() ? ", listening on " + (settings.http().tls() != null ? "https" : "http") + "://"
-          + settings.http().host() + ":" + httpPort() : ""));
+          + settings.http().host() + ":" + httpPort() : "",
+        management == null ? "" : ", management on http://" + settings.management().host() + ":" + managementPort()));
+  }
+
+  /** Vert.x's own registry when the launcher enabled metrics; else one of this service's own (job metrics only). */
+  private static PrometheusMeterRegistry registry() {
+    return BackendRegistries.getNow(REGISTRY) instanceof PrometheusMeterRegistry shared
+      ? shared : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
   private Future<JobStore> openStore() {
@@ -81,8 +110,10 @@ public final class MainVerticle extends VerticleBase {
     for (JobType type : types.all()) {
       workers.add(vertx.deployVerticle(new WorkerVerticle(type, settings.workers().progressIntervalMillis())));
     }
+    dispatcher = new Dispatcher(store, types, settings.workers(), node, metrics);
     return Future.all(workers)
-      .compose(v -> vertx.deployVerticle(new Dispatcher(store, types, settings.workers(), node)));
+      .compose(v -> vertx.deployVerticle(dispatcher))
+      .compose(v -> vertx.deployVerticle(new Retention(store, settings.retention(), metrics)));
   }
 
   private Future<?> deployHttp(JobTypes types) {
@@ -98,10 +129,19 @@ public final class MainVerticle extends VerticleBase {
       settings.http().headerTimeoutSeconds() * 1000L);
     return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, store, types, tokens, limiter, guard);
-        httpVerticles.add(verticle);
+        HttpVerticle verticle = new HttpVerticle(settings, store, types, tokens, limiter, guard, metrics, lifecycle,
+          readiness);
+        this.http = verticle;
         return verticle;
-      }, http));
+      }, http))
+      // One lag probe per event loop the HTTP verticles run on.
+      .compose(v -> vertx.deployVerticle(() -> new EventLoopProbe(metrics), new DeploymentOptions()
+        .setInstances(instances)));
+  }
+
+  private Future<?> deployManagement(PrometheusMeterRegistry registry, JobTypes types) {
+    management = new ManagementVerticle(settings.management(), registry, readiness, store, types, metrics);
+    return vertx.deployVerticle(management);
   }
 
   private void warnIfPlaintextCluster() {
@@ -111,9 +151,42 @@ public final class MainVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Graceful shutdown, before Vert.x closes: readiness goes down and new submissions get 503 at
+   * once; attempts running here get {@code shutdown.graceSeconds} to finish; those still running
+   * then go back to the queue. Completes with how many went back. Reads keep being served.
+   */
+  public Future<Integer> drain() {
+    lifecycle.startDraining();
+    LOG.info("Shutting down: not ready, refusing submissions, {} s for running attempts", settings.shutdownGraceSeconds());
+    return dispatcher == null ? Future.succeededFuture(0) : dispatcher.drain(settings.shutdownGraceSeconds() * 1000L);
+  }
+
+  /** Ends the grace period of a drain now (a second signal). */
+  public void hurry() {
+    if (dispatcher != null) {
+      dispatcher.hurry();
+    }
+  }
+
   /** The port the API listens on (useful when configured as 0); -1 when this node has no API. */
   public int httpPort() {
-    return httpVerticles.isEmpty() ? -1 : httpVerticles.get(0).port();
+    return http == null ? -1 : http.port();
+  }
+
+  /** The management port (useful when configured as 0); -1 when it is off. */
+  public int managementPort() {
+    return management == null ? -1 : management.port();
+  }
+
+  /** The job metrics (for tests). */
+  public JobMetrics metrics() {
+    return metrics;
+  }
+
+  /** The configured grace period. */
+  int graceSeconds() {
+    return settings.shutdownGraceSeconds();
   }
 
   @Override

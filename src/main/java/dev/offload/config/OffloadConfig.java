@@ -22,7 +22,10 @@ public record OffloadConfig(
   Limits limits,
   Workers workers,
   Map<String, JobTypeSettings> jobTypes,
-  ClusterTls clusterTls) {
+  ClusterTls clusterTls,
+  Management management,
+  Retention retention,
+  int shutdownGraceSeconds) {
 
   public enum Mode { DEV, PRODUCTION }
 
@@ -134,6 +137,18 @@ public record OffloadConfig(
   public record ClusterTls(Path keyFile, Path certFile, Path caFile) {
   }
 
+  /**
+   * The management listener: Prometheus metrics and detailed health, without authentication, so
+   * on loopback by default (a scraper on the same host, or a port only the monitoring network
+   * reaches).
+   */
+  public record Management(boolean enabled, String host, int port) {
+  }
+
+  /** Finished jobs are deleted {@code keepFinishedSeconds} after they finished, {@code batchSize} at a time. */
+  public record Retention(int keepFinishedSeconds, int intervalSeconds, int batchSize) {
+  }
+
   /** Per-type overrides; a null field keeps the handler's own default. */
   public record JobTypeSettings(Integer concurrency, Integer timeoutSeconds, Integer maxAttempts) {
   }
@@ -229,12 +244,21 @@ public record OffloadConfig(
       }
       clusterTls = new ClusterTls(Path.of(key), Path.of(cert), Path.of(ca));
     }
+    Management management = new Management(
+      r.bool("management.enabled", true),
+      r.string("management.host", "127.0.0.1"),
+      r.integer("management.port", 8081, 0, 65535));
+    Retention retention = new Retention(
+      r.integer("retention.keepFinishedSeconds", 7 * 24 * 3600, 1, 3650 * 24 * 3600),
+      r.integer("retention.intervalSeconds", 60, 1, 86_400),
+      r.integer("retention.batchSize", 500, 1, 100_000));
+    int shutdownGrace = r.integer("shutdown.graceSeconds", 30, 0, 86_400);
     r.rejectUnknownKeys();
     if (mode == Mode.PRODUCTION) {
       requireProductionSettings(http, auth);
     }
     return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes),
-      clusterTls);
+      clusterTls, management, retention, shutdownGrace);
   }
 
   private static Auth auth(ConfigReader r, Mode mode, Path dataDir) {

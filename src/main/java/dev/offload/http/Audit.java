@@ -42,6 +42,11 @@ final class Audit {
     ctx.next();
   }
 
+  /** The id of the request being handled. */
+  static String requestIdOf(RoutingContext ctx) {
+    return ctx.get(REQUEST_ID);
+  }
+
   /** A random UUID without SecureRandom's lock: a request id names a request, it protects nothing. */
   private static String newId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();

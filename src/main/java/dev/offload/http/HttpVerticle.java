@@ -5,9 +5,11 @@ import dev.offload.auth.Scopes;
 import dev.offload.auth.TokenVerifier;
 import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.JobException;
+import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobTypes;
+import dev.offload.jobs.Lifecycle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -17,7 +19,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
-import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -44,6 +45,9 @@ public final class HttpVerticle extends VerticleBase {
   private final TokenVerifier tokens;
   private final RateLimiter limiter;
   private final ConnectionGuard guard;
+  private final JobMetrics metrics;
+  private final Lifecycle lifecycle;
+  private final HealthChecks readiness;
   private ConnectionGuard.Watch watch;
   private HttpServer server;
 
@@ -52,13 +56,17 @@ public final class HttpVerticle extends VerticleBase {
    * is null when rate limiting is off.
    */
   public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, TokenVerifier tokens,
-                      RateLimiter limiter, ConnectionGuard guard) {
+                      RateLimiter limiter, ConnectionGuard guard, JobMetrics metrics, Lifecycle lifecycle,
+                      HealthChecks readiness) {
     this.config = config;
     this.store = store;
     this.types = types;
     this.tokens = tokens;
     this.limiter = limiter;
     this.guard = guard;
+    this.metrics = metrics;
+    this.lifecycle = lifecycle;
+    this.readiness = readiness;
   }
 
   @Override
@@ -100,9 +108,9 @@ public final class HttpVerticle extends VerticleBase {
 
   /** The route table: every path, method, guard and handler of the service, top to bottom. */
   Router router() {
-    JobRoutes jobs = new JobRoutes(new JobService(vertx, store, types, config.limits()),
+    JobRoutes jobs = new JobRoutes(new JobService(vertx, store, types, config.limits(), metrics, lifecycle),
       new StrictJson(config.limits().jsonDepth()));
-    Health health = new Health(healthChecks());
+    Health health = new Health(readiness);
     BearerAuth auth = new BearerAuth(tokens);
     Router router = Router.router(vertx);
 
@@ -170,14 +178,10 @@ public final class HttpVerticle extends VerticleBase {
     if (decision.allowed()) {
       ctx.next();
     } else {
+      metrics.refused("rate_limited");
       ctx.fail(new JobException(JobException.Kind.RATE_LIMITED, "too many requests; slow down",
         Math.max(1, decision.retryAfterSeconds())));
     }
-  }
-
-  private HealthChecks healthChecks() {
-    return HealthChecks.create(vertx).register("store", 2000, promise -> store.ping()
-      .onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO())));
   }
 
   /** The port actually bound (the configured one, or the one chosen for port 0). */
@@ -193,7 +197,7 @@ public final class HttpVerticle extends VerticleBase {
     return server == null ? Future.succeededFuture() : server.close();
   }
 
-  /** Liveness and readiness, without auth and without internals. */
+  /** Liveness and readiness, without auth and without internals (the management port shows each check). */
   record Health(HealthChecks checks) {
     void live(RoutingContext ctx) {
       send(ctx, true);

@@ -3,6 +3,7 @@ package dev.offload.jobs;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -35,7 +36,8 @@ public final class Dispatcher extends VerticleBase {
   private final JobTypes types;
   private final OffloadConfig.Workers settings;
   private final String node;
-  private final Map<String, Integer> inFlight = new HashMap<>();
+  private final JobMetrics metrics;
+  private final Map<String, Integer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
   /** The attempts this node runs, whose leases it renews. */
   private final Map<UUID, Integer> leases = new HashMap<>();
   /** Types that may have due jobs in the store; cleared when a claim comes back short. */
@@ -43,18 +45,26 @@ public final class Dispatcher extends VerticleBase {
   private boolean pumping;
   private boolean pumpAgain;
   private boolean stopped;
+  /** Set while draining: completes once nothing runs here any more. */
+  private Promise<Integer> drained;
+  private long graceTimer = -1;
 
   /** {@code node} names this node in the store (who holds which lease). */
-  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings, String node) {
+  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings, String node, JobMetrics metrics) {
     this.store = store;
     this.types = types;
     this.settings = settings;
     this.node = node;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
-    types.all().forEach(type -> maybeQueued.add(type.name()));
+    types.all().forEach(type -> {
+      maybeQueued.add(type.name());
+      metrics.gauge("offload.jobs.in.flight", "attempts running on this node",
+        () -> inFlight.getOrDefault(type.name(), 0), "type", type.name());
+    });
     // Cluster-wide: an API node on another machine wakes every worker node.
     vertx.eventBus().<JsonObject>consumer(Addresses.WAKE, this::onWake);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.PROGRESS, this::onProgress);
@@ -86,6 +96,7 @@ public final class Dispatcher extends VerticleBase {
     return store.recover(Instant.now())
       .onSuccess(n -> {
         if (n > 0) {
+          metrics.recovered(n);
           LOG.warn("Recovered {} job(s) whose node stopped holding their lease (crash or stop)", n);
           types.all().forEach(type -> maybeQueued.add(type.name()));
         }
@@ -97,9 +108,58 @@ public final class Dispatcher extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // Attempts in flight stay running in the store; their leases lapse and any node re-queues them.
+    // Attempts still in flight (no drain, or after it) stay running in the store; their leases
+    // lapse and any node re-queues them.
     stopped = true;
     return Future.succeededFuture();
+  }
+
+  /**
+   * Graceful shutdown: claims nothing more, lets the attempts in flight finish for up to
+   * {@code graceMillis}, then hands those still running back to the queue. Completes with how
+   * many were handed back. Safe to call from any thread.
+   */
+  public Future<Integer> drain(long graceMillis) {
+    Promise<Integer> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (drained != null) {
+        drained.future().onComplete(done);
+        return;
+      }
+      drained = done;
+      LOG.info("Draining: {} attempt(s) running, {} ms to finish", leases.size(), graceMillis);
+      graceTimer = vertx.setTimer(Math.max(1, graceMillis), id -> requeueRemaining());
+      drainedIfIdle();
+    });
+    return done.future();
+  }
+
+  /** Ends the grace period now (a second signal): what still runs goes back to the queue at once. */
+  public void hurry() {
+    context.runOnContext(v -> {
+      if (drained != null && vertx.cancelTimer(graceTimer)) {
+        requeueRemaining();
+      }
+    });
+  }
+
+  private void drainedIfIdle() {
+    if (drained != null && leases.isEmpty() && vertx.cancelTimer(graceTimer)) {
+      drained.tryComplete(0);
+    }
+  }
+
+  private void requeueRemaining() {
+    List<JobStore.Lease> running = new ArrayList<>();
+    leases.forEach((id, attempt) -> running.add(new JobStore.Lease(id, attempt)));
+    store.requeue(running, Instant.now())
+      .onSuccess(n -> {
+        metrics.requeuedOnShutdown(n);
+        LOG.info("Grace period over: {} running attempt(s) handed back to the queue", n);
+      })
+      .onFailure(err -> LOG.error("Handing running attempts back failed; their leases will lapse and another "
+        + "node (or the next start) re-queues them: {}", err.toString()))
+      .onComplete(ar -> drained.tryComplete(ar.succeeded() ? ar.result() : 0));
   }
 
   private void onWake(Message<JsonObject> message) {
@@ -117,7 +177,7 @@ public final class Dispatcher extends VerticleBase {
 
   /** Claims as many due jobs as there is free capacity; coalesces calls made while a claim runs. */
   private void pump() {
-    if (stopped) {
+    if (stopped || drained != null) {
       return;
     }
     if (pumping) {
@@ -152,6 +212,8 @@ public final class Dispatcher extends VerticleBase {
   private void run(JobType type, Job job) {
     inFlight.merge(type.name(), 1, Integer::sum);
     leases.put(job.id(), job.attempts());
+    long started = System.nanoTime();
+    metrics.started(job, Instant.now());
     JsonObject work = new JsonObject()
       .put("id", job.id().toString())
       .put("attempt", job.attempts())
@@ -162,6 +224,7 @@ public final class Dispatcher extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.jobs(type.name()), work, options)
       .map(reply -> Outcome.succeeded(job, reply.body(), Instant.now()))
       .otherwise(failure -> failed(job, failure))
+      .onSuccess(outcome -> ended(job, outcome, System.nanoTime() - started))
       .compose(outcome -> store.finish(List.of(outcome)))
       .onFailure(err -> {
         if (!stopped) {
@@ -173,8 +236,24 @@ public final class Dispatcher extends VerticleBase {
         leases.remove(job.id(), job.attempts());
         inFlight.merge(type.name(), -1, Integer::sum);
         maybeQueued.add(type.name());
+        drainedIfIdle();
         pump();
       });
+  }
+
+  /** Metrics and the job's log line for an attempt that ended. */
+  private void ended(Job job, Outcome outcome, long runNanos) {
+    metrics.finished(job.type(), outcome, runNanos);
+    boolean failed = outcome.error() != null && outcome.state() != JobState.CANCELLED;
+    LOG.atLevel(failed ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG)
+      .addKeyValue("jobId", job.id())
+      .addKeyValue("type", job.type())
+      .addKeyValue("attempt", job.attempts())
+      .addKeyValue("requestId", job.requestId())
+      .addKeyValue("outcome", outcome.state().wire())
+      .addKeyValue("code", outcome.error() == null ? null : outcome.error().getString("code"))
+      .addKeyValue("runMillis", runNanos / 1_000_000)
+      .log(failed ? "attempt failed" : "attempt ended");
   }
 
   private Outcome failed(Job job, Throwable failure) {

@@ -5,7 +5,10 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A job as stored and as shown to its owner. {@code result}, {@code error} and the times may be null. */
+/**
+ * A job as stored and as shown to its owner. {@code result}, {@code error} and the times may be
+ * null. {@code requestId} names the request that submitted it, for the logs; it is not shown.
+ */
 public record Job(
   UUID id,
   String owner,
@@ -21,7 +24,8 @@ public record Job(
   boolean cancelRequested,
   Instant createdAt,
   Instant startedAt,
-  Instant finishedAt) {
+  Instant finishedAt,
+  String requestId) {
 
   /** The public JSON representation (DESIGN.md section 2). */
   public JsonObject toJson() {

@@ -9,6 +9,8 @@ public final class JobError {
   public static final String CANCELLED = "cancelled";
   public static final String LOST = "lost";
   public static final String NO_WORKERS = "no_workers";
+  /** The node running the attempt shut down before it finished; the job was put back in the queue. */
+  public static final String INTERRUPTED = "interrupted";
 
   private JobError() {
   }

@@ -32,29 +32,42 @@ public final class JobService {
   private final JobStore store;
   private final JobTypes types;
   private final Admission admission;
+  private final JobMetrics metrics;
+  private final Lifecycle lifecycle;
 
-  public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig.Limits limits) {
+  public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig.Limits limits, JobMetrics metrics,
+                    Lifecycle lifecycle) {
     this.vertx = vertx;
     this.store = store;
     this.types = types;
     this.admission = new Admission(limits.backlog(), limits.activeJobsPerOwner());
+    this.metrics = metrics;
+    this.lifecycle = lifecycle;
   }
 
   /**
    * Validates and durably queues a job; the future completes only after the commit. The store
    * commits concurrent submissions together (group commit), so this costs no disk sync of its own.
    */
-  public Future<Job> submit(Caller caller, JsonObject body) {
+  public Future<Job> submit(Caller caller, JsonObject body, String requestId) {
+    if (lifecycle.draining()) {
+      metrics.refused("draining");
+      return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
+        "this node is shutting down; submit again (to another node)", RETRY_AFTER_SECONDS));
+    }
     NewJob job;
     try {
-      job = validate(caller, body);
+      job = validate(caller, body, requestId);
     } catch (JobException e) {
       return Future.failedFuture(e);
     }
     return store.insert(List.of(job), admission).compose(refusals -> {
-      if (refusals.get(0) != null) {
-        return Future.failedFuture(refusals.get(0));
+      JobException refusal = refusals.get(0);
+      if (refusal != null) {
+        metrics.refused(refusal.kind() == JobException.Kind.QUOTA ? "quota" : "backlog");
+        return Future.failedFuture(refusal);
       }
+      metrics.submitted(job.type());
       vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray().add(job.type())));
       return Future.succeededFuture(job.toQueuedJob());
     });
@@ -91,7 +104,7 @@ public final class JobService {
     return types;
   }
 
-  private NewJob validate(Caller caller, JsonObject body) {
+  private NewJob validate(Caller caller, JsonObject body, String requestId) {
     String problem = JobTypes.problemWith(SUBMISSION, body);
     if (problem != null) {
       throw new JobException(JobException.Kind.INVALID, "invalid submission: " + problem);
@@ -109,7 +122,7 @@ public final class JobService {
     return new NewJob(UUID.randomUUID(), caller.subject(), type.name(), input,
       body.getInteger("maxAttempts", type.maxAttempts()),
       body.getInteger("timeoutSeconds", type.timeoutFor(input)),
-      Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+      Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), requestId);
   }
 
   private static JobException notFound(UUID id) {

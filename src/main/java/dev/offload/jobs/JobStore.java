@@ -49,6 +49,18 @@ public interface JobStore {
    */
   Future<Integer> recover(Instant now);
 
+  /**
+   * Shutdown: hands attempts this node still runs back to the queue (or ends them cancelled when
+   * that was requested), without using up one of the job's attempts. Returns how many.
+   */
+  Future<Integer> requeue(List<Lease> leases, Instant now);
+
+  /** Retention: deletes up to {@code limit} jobs that finished before {@code before}, oldest first; returns how many. */
+  Future<Integer> purgeFinished(Instant before, int limit);
+
+  /** The number of queued jobs per type (types with none are absent). */
+  Future<java.util.Map<String, Long>> queuedByType();
+
   /** Sets {@code error} on the queued jobs of a type that have none; returns how many. */
   Future<Integer> flagQueued(String type, JsonObject error);
 

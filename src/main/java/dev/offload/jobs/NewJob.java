@@ -7,10 +7,10 @@ import java.util.UUID;
 
 /** A validated submission, ready to be admitted and stored as a queued job. */
 public record NewJob(UUID id, String owner, String type, JsonObject input, int maxAttempts, int timeoutSeconds,
-                     Instant createdAt) {
+                     Instant createdAt, String requestId) {
 
   public Job toQueuedJob() {
     return new Job(id, owner, type, JobState.QUEUED, input, null, null, null, 0, maxAttempts, timeoutSeconds,
-      false, createdAt, null, null);
+      false, createdAt, null, null, requestId);
   }
 }

@@ -59,7 +59,11 @@ final class PostgresSchema {
     // Leases: the node running an attempt, and until when it holds it.
     List.of(
       "ALTER TABLE jobs ADD COLUMN node text, ADD COLUMN lease_until timestamptz",
-      "CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running'"));
+      "CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running'"),
+    // The request that submitted a job (for the logs), and retention's scan of finished jobs.
+    List.of(
+      "ALTER TABLE jobs ADD COLUMN request_id text",
+      "CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled')"));
 
   private PostgresSchema() {
   }

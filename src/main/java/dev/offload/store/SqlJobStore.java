@@ -40,9 +40,9 @@ import java.util.function.Supplier;
  */
 public final class SqlJobStore implements JobStore {
   private static final String COLUMNS = "id, owner, type, state, input, result, error, progress, attempts, "
-    + "max_attempts, timeout_seconds, cancel_requested, created_at, started_at, finished_at";
+    + "max_attempts, timeout_seconds, cancel_requested, created_at, started_at, finished_at, request_id";
   private static final String INSERT = "INSERT INTO jobs (id, owner, type, state, input, max_attempts, "
-    + "timeout_seconds, run_at, created_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8) "
+    + "timeout_seconds, run_at, created_at, request_id) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9) "
     // A duplicate id (a bug, never a client's doing) must not fail the other submissions that
     // share the transaction: it is skipped here and refused below.
     + "ON CONFLICT (id) DO NOTHING";
@@ -81,6 +81,21 @@ public final class SqlJobStore implements JobStore {
   private static final String CANCEL_RUNNING = "UPDATE jobs SET cancel_requested = TRUE "
     + "WHERE id = ?1 AND state = 'running' AND (CAST(?2 AS TEXT) IS NULL OR owner = ?2) RETURNING " + COLUMNS;
   private static final String FIND = "SELECT " + COLUMNS + " FROM jobs WHERE id = ?1";
+  // A node shutting down hands its attempts back: the attempt keeps its number (a late reply of it
+  // is still refused) but does not use up the job's attempts.
+  private static final String REQUEUE = """
+    UPDATE jobs SET
+      state        = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
+      error        = CASE WHEN cancel_requested THEN {json ?1} ELSE {json ?2} END,
+      finished_at  = CASE WHEN cancel_requested THEN {time ?3} ELSE NULL END,
+      max_attempts = max_attempts + 1,
+      run_at       = ?3,
+      lease_until  = NULL
+    WHERE id = ?4 AND attempts = ?5 AND state = 'running'""";
+  private static final String PURGE = """
+    DELETE FROM jobs WHERE id IN (
+      SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?1
+      ORDER BY finished_at LIMIT ?2)""";
 
   private final Dialect dialect;
   private final Pool writer;
@@ -156,7 +171,7 @@ public final class SqlJobStore implements JobStore {
       NewJob job = submission.job();
       added.merge(job.owner(), 1, Integer::sum);
       rows.add(Tuple.of(dialect.id(job.id()), job.owner(), job.type(), dialect.json(job.input()), job.maxAttempts(),
-        job.timeoutSeconds(), dialect.time(job.createdAt()), dialect.time(job.createdAt())));
+        job.timeoutSeconds(), dialect.time(job.createdAt()), dialect.time(job.createdAt()), job.requestId()));
     }
     List<Object> owners = new ArrayList<>(added.keySet());
     String counts = "SELECT NULL, queued FROM queue_depth UNION ALL "
@@ -341,6 +356,45 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
+  public Future<Integer> requeue(List<Lease> leases, Instant now) {
+    if (leases.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    Object cancelled = dialect.json(JobError.of(JobError.CANCELLED, "cancelled on request"));
+    Object interrupted = dialect.json(JobError.of(JobError.INTERRUPTED,
+      "the node running this attempt shut down; the job runs again"));
+    List<Tuple> rows = new ArrayList<>(leases.size());
+    leases.forEach(lease -> rows.add(Tuple.of(cancelled, interrupted, dialect.time(now), dialect.id(lease.id()),
+      lease.attempt())));
+    return write(conn -> conn.preparedQuery(sql(REQUEUE)).executeBatch(rows)).map(SqlJobStore::rowsTouched);
+  }
+
+  @Override
+  public Future<Integer> purgeFinished(Instant before, int limit) {
+    return write(conn -> conn.preparedQuery(sql(PURGE)).execute(Tuple.of(dialect.time(before), limit)))
+      .map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<Map<String, Long>> queuedByType() {
+    return readers.query("SELECT type, count(*) FROM jobs WHERE state = 'queued' GROUP BY type").execute()
+      .map(rows -> {
+        Map<String, Long> counts = new HashMap<>();
+        rows.forEach(row -> counts.put(row.getString(0), ((Number) row.getValue(1)).longValue()));
+        return counts;
+      });
+  }
+
+  /** The rows a batch touched, over all of its executions. */
+  private static int rowsTouched(RowSet<Row> batch) {
+    int touched = 0;
+    for (RowSet<Row> rows = batch; rows != null; rows = rows.next()) {
+      touched += rows.rowCount();
+    }
+    return touched;
+  }
+
+  @Override
   public Future<Integer> flagQueued(String type, JsonObject error) {
     return write(conn -> conn.preparedQuery(sql("UPDATE jobs SET error = ?1 WHERE type = ?2 AND state = 'queued' "
       + "AND error IS NULL")).execute(Tuple.of(dialect.json(error), type))).map(RowSet::rowCount);
@@ -396,6 +450,7 @@ public final class SqlJobStore implements JobStore {
       Dialect.bool(row.getValue("cancel_requested")),
       Dialect.time(row.getValue("created_at")),
       Dialect.time(row.getValue("started_at")),
-      Dialect.time(row.getValue("finished_at")));
+      Dialect.time(row.getValue("finished_at")),
+      row.getString("request_id"));
   }
 }

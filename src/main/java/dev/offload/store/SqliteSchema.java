@@ -60,7 +60,11 @@ final class SqliteSchema {
     List.of(
       "ALTER TABLE jobs ADD COLUMN node TEXT",
       "ALTER TABLE jobs ADD COLUMN lease_until INTEGER",
-      "CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running'"));
+      "CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running'"),
+    // The request that submitted a job (for the logs), and retention's scan of finished jobs.
+    List.of(
+      "ALTER TABLE jobs ADD COLUMN request_id TEXT",
+      "CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled')"));
 
   private SqliteSchema() {
   }

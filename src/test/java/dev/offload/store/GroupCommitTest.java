@@ -32,7 +32,7 @@ class GroupCommitTest {
   private static final Admission ROOMY = new Admission(100_000, 100_000);
 
   private static NewJob job() {
-    return new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject().put("seconds", 0), 3, 60, Instant.now());
+    return new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject().put("seconds", 0), 3, 60, Instant.now(), "req-test");
   }
 
   @Test

@@ -50,7 +50,7 @@ abstract class JobStoreContract {
 
   private NewJob job(String owner, int maxAttempts, long createdOffsetMillis) {
     return new NewJob(UUID.randomUUID(), owner, "sleep", new JsonObject().put("seconds", 1), maxAttempts, 60,
-      now.plusMillis(createdOffsetMillis));
+      now.plusMillis(createdOffsetMillis), "req-" + owner);
   }
 
   /** Claims as node-a with a 30 s lease from {@code at}. */

@@ -40,7 +40,7 @@ class SqliteJobStoreTest extends JobStoreContract {
   @Test
   void reopeningTheFileRecoversWhatWasRunningAtOnce() {
     NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
-      .put("seconds", 1), 3, 60, java.time.Instant.now());
+      .put("seconds", 1), 3, 60, java.time.Instant.now(), null);
     await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)));
     java.time.Instant now = java.time.Instant.now();
     await(store.claim("sleep", 1, now, "node-a", now.plusSeconds(3600)));

@@ -56,6 +56,7 @@ public final class TestService {
       .put("mode", "dev")
       .put("dataDir", dataDir.toString())
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+      .put("management", new JsonObject().put("port", 0))
       .put("auth", new JsonObject().put("issuer", ISSUER).put("audience", AUDIENCE))
       // Tests poll quickly as one owner; the rate limit has tests of its own.
       .put("limits", new JsonObject().put("rate", new JsonObject().put("enabled", false)))
@@ -81,6 +82,11 @@ public final class TestService {
   public void stop() {
     client.close();
     await(vertx.undeploy(deploymentId));
+  }
+
+  /** The main verticle (drain, metrics, management port). */
+  public MainVerticle main() {
+    return main;
   }
 
   /** The HTTP port the service listens on. */

@@ -1,0 +1,109 @@
+package dev.offload.jobs;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The job metrics of this node (Micrometer; scraped in Prometheus format at the management
+ * port's {@code /metrics}). Counters count what happened on this node: in a cluster, sum them
+ * over nodes. Names as Prometheus shows them are in docs/operations.md.
+ */
+public final class JobMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, AtomicLong> queued = new ConcurrentHashMap<>();
+
+  public JobMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** A submission was accepted (committed). */
+  public void submitted(String type) {
+    counter("offload.jobs.submitted", "type", type).increment();
+  }
+
+  /** A submission or request was refused by admission: quota, backlog, rate_limited, draining. */
+  public void refused(String reason) {
+    counter("offload.admission.refused", "reason", reason).increment();
+  }
+
+  /** An attempt was claimed and handed to a worker; its first attempt also records the time it waited. */
+  public void started(Job job, Instant now) {
+    counter("offload.jobs.started", "type", job.type()).increment();
+    if (job.attempts() == 1) {
+      Timer.builder("offload.jobs.queue.time").description("time from submission to the first attempt's start")
+        .tag("type", job.type()).publishPercentileHistogram().register(registry)
+        .record(Duration.between(job.createdAt(), now).abs());
+    }
+  }
+
+  /** An attempt ended; {@code runNanos} is how long it ran on this node. */
+  public void finished(String type, Outcome outcome, long runNanos) {
+    String result = switch (outcome.state()) {
+      case SUCCEEDED -> "succeeded";
+      case CANCELLED -> "cancelled";
+      case QUEUED -> outcome.counted() ? "retried" : "released";
+      default -> "failed";
+    };
+    Timer.builder("offload.jobs.run.time").description("how long attempts ran, by how they ended")
+      .tags("type", type, "outcome", result).publishPercentileHistogram().register(registry)
+      .record(Duration.ofNanos(runNanos));
+    switch (result) {
+      case "succeeded" -> counter("offload.jobs.succeeded", "type", type).increment();
+      case "cancelled" -> counter("offload.jobs.cancelled", "type", type).increment();
+      case "retried" -> counter("offload.jobs.retried", "type", type, "code", code(outcome)).increment();
+      case "failed" -> counter("offload.jobs.failed", "type", type, "code", code(outcome)).increment();
+      default -> counter("offload.jobs.released", "type", type).increment();
+    }
+  }
+
+  /** Running attempts whose node stopped holding their lease were taken back by this node. */
+  public void recovered(int count) {
+    counter("offload.jobs.recovered", "reason", "lease_expired").increment(count);
+  }
+
+  /** Running attempts this node handed back to the queue when it shut down. */
+  public void requeuedOnShutdown(int count) {
+    counter("offload.jobs.recovered", "reason", "shutdown").increment(count);
+  }
+
+  /** Finished jobs deleted by retention. */
+  public void purged(int count) {
+    counter("offload.jobs.purged").increment(count);
+  }
+
+  /** The queued jobs of {@code type} in the store, as last counted. */
+  public void queued(String type, long count) {
+    queued.computeIfAbsent(type, t -> {
+      AtomicLong value = new AtomicLong();
+      Gauge.builder("offload.jobs.queued", value, AtomicLong::get).description("queued jobs in the store")
+        .tag("type", t).register(registry);
+      return value;
+    }).set(count);
+  }
+
+  /** A gauge read when scraped. */
+  public void gauge(String name, String description, Supplier<Number> value, String... tags) {
+    Gauge.builder(name, value).description(description).tags(tags).register(registry);
+  }
+
+  private static String code(Outcome outcome) {
+    return outcome.error() == null ? "none" : outcome.error().getString("code", "unknown");
+  }
+
+  private Counter counter(String name, String... tags) {
+    return registry.counter(name, tags);
+  }
+}
