@@ -150,9 +150,7 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private void requeueRemaining() {
-    List<JobStore.Lease> running = new ArrayList<>();
-    leases.forEach((id, attempt) -> running.add(new JobStore.Lease(id, attempt)));
-    store.requeue(running, Instant.now())
+    store.requeue(node, Instant.now())
       .onSuccess(n -> {
         metrics.requeuedOnShutdown(n);
         LOG.info("Grace period over: {} running attempt(s) handed back to the queue", n);

@@ -50,10 +50,10 @@ public interface JobStore {
   Future<Integer> recover(Instant now);
 
   /**
-   * Shutdown: hands attempts this node still runs back to the queue (or ends them cancelled when
-   * that was requested), without using up one of the job's attempts. Returns how many.
+   * Shutdown: hands the attempts {@code node} still runs back to the queue (or ends them cancelled
+   * when that was requested), without using up one of the job's attempts. Returns how many.
    */
-  Future<Integer> requeue(List<Lease> leases, Instant now);
+  Future<Integer> requeue(String node, Instant now);
 
   /** Retention: deletes up to {@code limit} jobs that finished before {@code before}, oldest first; returns how many. */
   Future<Integer> purgeFinished(Instant before, int limit);

@@ -91,7 +91,7 @@ public final class SqlJobStore implements JobStore {
       max_attempts = max_attempts + 1,
       run_at       = ?3,
       lease_until  = NULL
-    WHERE id = ?4 AND attempts = ?5 AND state = 'running'""";
+    WHERE node = ?4 AND state = 'running'""";
   private static final String PURGE = """
     DELETE FROM jobs WHERE id IN (
       SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?1
@@ -356,17 +356,12 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<Integer> requeue(List<Lease> leases, Instant now) {
-    if (leases.isEmpty()) {
-      return Future.succeededFuture(0);
-    }
+  public Future<Integer> requeue(String node, Instant now) {
     Object cancelled = dialect.json(JobError.of(JobError.CANCELLED, "cancelled on request"));
     Object interrupted = dialect.json(JobError.of(JobError.INTERRUPTED,
       "the node running this attempt shut down; the job runs again"));
-    List<Tuple> rows = new ArrayList<>(leases.size());
-    leases.forEach(lease -> rows.add(Tuple.of(cancelled, interrupted, dialect.time(now), dialect.id(lease.id()),
-      lease.attempt())));
-    return write(conn -> conn.preparedQuery(sql(REQUEUE)).executeBatch(rows)).map(SqlJobStore::rowsTouched);
+    return write(conn -> conn.preparedQuery(sql(REQUEUE)).execute(Tuple.of(cancelled, interrupted,
+      dialect.time(now), node))).map(RowSet::rowCount);
   }
 
   @Override
@@ -383,15 +378,6 @@ public final class SqlJobStore implements JobStore {
         rows.forEach(row -> counts.put(row.getString(0), ((Number) row.getValue(1)).longValue()));
         return counts;
       });
-  }
-
-  /** The rows a batch touched, over all of its executions. */
-  private static int rowsTouched(RowSet<Row> batch) {
-    int touched = 0;
-    for (RowSet<Row> rows = batch; rows != null; rows = rows.next()) {
-      touched += rows.rowCount();
-    }
-    return touched;
   }
 
   @Override

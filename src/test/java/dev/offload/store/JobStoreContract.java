@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static dev.offload.support.TestService.await;
@@ -292,5 +293,64 @@ abstract class JobStoreContract {
       job("bob", 3, 11)), backlogOfThree));
     assertThat(refusals.subList(0, 3)).containsOnlyNulls();
     assertThat(refusals.get(3).kind()).isEqualTo(JobException.Kind.BACKLOG);
+  }
+
+  @Test
+  void aShutdownHandsRunningAttemptsBackWithoutUsingThemUp() {
+    NewJob last = insert(job("alice", 1, 0));
+    NewJob flagged = insert(job("alice", 3, 1));
+    List<Job> running = await(claim("sleep", 2, now.plusSeconds(1)));
+    assertThat(running).hasSize(2);
+    await(store.cancel(flagged.id(), "alice"));
+    NewJob elsewhere = insert(job("bob", 3, 2));
+    await(store.claim("sleep", 1, now.plusSeconds(1), "node-b", now.plusSeconds(30)));
+
+    assertThat(await(store.requeue("node-a", now))).isEqualTo(2);
+    assertThat(await(store.find(elsewhere.id())).state()).as("another node's attempt").isEqualTo(JobState.RUNNING);
+
+    Job requeued = await(store.find(last.id()));
+    assertThat(requeued.state()).as("its only attempt was interrupted, not failed").isEqualTo(JobState.QUEUED);
+    assertThat(requeued.attempts()).isEqualTo(1);
+    assertThat(requeued.maxAttempts()).as("the interrupted attempt does not count").isEqualTo(2);
+    assertThat(requeued.error().getString("code")).isEqualTo(JobError.INTERRUPTED);
+    assertThat(requeued.requestId()).isEqualTo("req-alice");
+    assertThat(await(store.find(flagged.id())).state()).isEqualTo(JobState.CANCELLED);
+
+    // The interrupted attempt's late reply is refused; the next attempt runs and can succeed.
+    await(store.finish(List.of(Outcome.succeeded(running.get(0), new JsonObject(), now))));
+    assertThat(await(store.find(last.id())).state()).isEqualTo(JobState.QUEUED);
+    Job again = await(claim("sleep", 1, now.plusSeconds(2))).get(0);
+    assertThat(again.attempts()).isEqualTo(2);
+    await(store.finish(List.of(Outcome.succeeded(again, new JsonObject().put("ok", true), now))));
+    assertThat(await(store.find(last.id())).state()).isEqualTo(JobState.SUCCEEDED);
+  }
+
+  @Test
+  void retentionDeletesOnlyFinishedJobsOlderThanTheLimitInBatches() {
+    NewJob old1 = insert(job("alice", 3, 0));
+    NewJob old2 = insert(job("alice", 3, 1));
+    NewJob recent = insert(job("alice", 3, 2));
+    NewJob queued = insert(job("alice", 3, 3));
+    NewJob running = insert(job("alice", 3, 4));
+    List<Job> claimed = await(claim("sleep", 5, now.plusSeconds(1)));
+    Map<UUID, Job> byId = new java.util.HashMap<>();
+    claimed.forEach(job -> byId.put(job.id(), job));
+    Instant longAgo = now.minusSeconds(3600);
+    await(store.finish(List.of(
+      Outcome.succeeded(byId.get(old1.id()), new JsonObject(), longAgo),
+      Outcome.failed(byId.get(old2.id()), JobState.FAILED, JobError.of("timeout", "t"), null, longAgo),
+      Outcome.succeeded(byId.get(recent.id()), new JsonObject(), now),
+      Outcome.failed(byId.get(queued.id()), JobState.QUEUED, JobError.of("timeout", "t"), now, longAgo))));
+
+    Instant cutoff = now.minusSeconds(60);
+    assertThat(await(store.purgeFinished(cutoff, 1))).isEqualTo(1);
+    assertThat(await(store.purgeFinished(cutoff, 10))).isEqualTo(1);
+    assertThat(await(store.purgeFinished(cutoff, 10))).isZero();
+    assertThat(await(store.find(old1.id()))).isNull();
+    assertThat(await(store.find(old2.id()))).isNull();
+    assertThat(await(store.find(recent.id())).state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(await(store.find(queued.id())).state()).isEqualTo(JobState.QUEUED);
+    assertThat(await(store.find(running.id())).state()).isEqualTo(JobState.RUNNING);
+    assertThat(await(store.queuedByType())).isEqualTo(Map.of("sleep", 1L));
   }
 }
