@@ -62,11 +62,16 @@ public final class JobMetrics {
       .record(Duration.ofNanos(runNanos));
     switch (result) {
       case "succeeded" -> counter("offload.jobs.succeeded", "type", type).increment();
-      case "cancelled" -> counter("offload.jobs.cancelled", "type", type).increment();
+      case "cancelled" -> cancelled(type);
       case "retried" -> counter("offload.jobs.retried", "type", type, "code", code(outcome)).increment();
       case "failed" -> counter("offload.jobs.failed", "type", type, "code", code(outcome)).increment();
       default -> counter("offload.jobs.released", "type", type).increment();
     }
+  }
+
+  /** A job ended cancelled (a queued one at once, a running one when its attempt stopped). */
+  public void cancelled(String type) {
+    counter("offload.jobs.cancelled", "type", type).increment();
   }
 
   /** Running attempts whose node stopped holding their lease were taken back by this node. */

@@ -95,6 +95,8 @@ public final class JobService {
         }
         if (result.effect() == CancelResult.Effect.REQUESTED) {
           vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("id", id.toString()));
+        } else {
+          metrics.cancelled(result.job().type());
         }
         return Future.succeededFuture(result);
       });

@@ -1,0 +1,218 @@
+package dev.offload.ops;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.offload.jobs.Dispatcher;
+import dev.offload.support.Scrape;
+import dev.offload.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static dev.offload.support.ProblemAssert.assertProblem;
+import static dev.offload.support.TestService.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What an operator sees and does: metrics, readiness, graceful drain, retention, request ids in the logs. */
+@ExtendWith(VertxExtension.class)
+class OperationsTest {
+
+  private static HttpResponse<Buffer> management(TestService service, String path) {
+    WebClient client = WebClient.create(service.vertx);
+    try {
+      return await(client.get(service.main().managementPort(), "127.0.0.1", path).send());
+    } finally {
+      client.close();
+    }
+  }
+
+  private static Scrape scrape(TestService service) {
+    HttpResponse<Buffer> response = management(service, "/metrics");
+    assertThat(response.statusCode()).isEqualTo(200);
+    return Scrape.parse(response.bodyAsString());
+  }
+
+  @Test
+  void metricsFollowJobsAsTheyRunBesideVertxAndJvmMetrics(@TempDir Path dir) {
+    // Vert.x with metrics, as the launcher starts it.
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true).setRegistryName("offload").setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+      .withMetrics(new MicrometerMetricsFactory()).build();
+    try {
+      JsonObject config = TestService.baseConfig(dir);
+      config.getJsonObject("limits").put("activeJobsPerOwner", 2);
+      TestService service = TestService.start(vertx, config);
+      String alice = service.token("alice", TestService.READ_WRITE);
+      String bob = service.token("bob", TestService.READ_WRITE);
+
+      for (int i = 0; i < 2; i++) {
+        String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
+        service.awaitState(alice, id, Duration.ofSeconds(10), "succeeded");
+      }
+      String flaky = service.post("/api/v1/jobs", alice, new JsonObject().put("type", "flaky")
+        .put("input", new JsonObject().put("failures", 5)).put("maxAttempts", 1)).bodyAsJsonObject().getString("id");
+      service.awaitState(alice, flaky, Duration.ofSeconds(10), "failed");
+      String running = service.submit(bob, "sleep", new JsonObject().put("seconds", 3600)).getString("id");
+      service.awaitState(bob, running, Duration.ofSeconds(10), "running");
+      service.submit(bob, "sleep", new JsonObject().put("seconds", 3600));
+      assertProblem(service.post("/api/v1/jobs", bob, new JsonObject().put("type", "sleep")
+        .put("input", new JsonObject().put("seconds", 1))), 429);
+
+      Scrape before = scrape(service);
+      assertThat(before.value("offload_jobs_submitted_total", "type", "sleep")).isEqualTo(4);
+      assertThat(before.value("offload_jobs_submitted_total", "type", "flaky")).isEqualTo(1);
+      assertThat(before.value("offload_jobs_succeeded_total", "type", "sleep")).isEqualTo(2);
+      assertThat(before.value("offload_jobs_failed_total", "code", "handler_error", "type", "flaky")).isEqualTo(1);
+      assertThat(before.value("offload_admission_refused_total", "reason", "quota")).isEqualTo(1);
+      assertThat(before.value("offload_jobs_in_flight", "type", "sleep")).as("bob's two jobs").isEqualTo(2);
+      assertThat(before.value("offload_jobs_started_total", "type", "sleep")).isEqualTo(4);
+      assertThat(before.value("offload_jobs_queue_time_seconds_count", "type", "sleep")).isEqualTo(4);
+      assertThat(before.value("offload_jobs_run_time_seconds_count", "outcome", "succeeded", "type", "sleep"))
+        .isEqualTo(2);
+      assertThat(before.has("offload_event_loop_lag_seconds{thread=\"vert.x-eventloop-thread-")).isTrue();
+      assertThat(before.has("vertx_http_server_requests_total")).as("Vert.x's own HTTP metrics").isTrue();
+      assertThat(before.has("jvm_memory_used_bytes")).isTrue();
+
+      // A running job is counted cancelled when its attempt has stopped.
+      assertThat(service.delete("/api/v1/jobs/" + running, bob).statusCode()).isEqualTo(202);
+      service.awaitState(bob, running, Duration.ofSeconds(10), "cancelled");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      Scrape after = scrape(service);
+      while (after.value("offload_jobs_cancelled_total", "type", "sleep") != 1 && System.nanoTime() < deadline) {
+        TestService.sleep(100);
+        after = scrape(service);
+      }
+      assertThat(after.value("offload_jobs_cancelled_total", "type", "sleep")).isEqualTo(1);
+      assertThat(after.value("offload_jobs_in_flight", "type", "sleep")).isEqualTo(1);
+      assertThat(after.value("offload_jobs_queued", "type", "sleep")).isZero();
+      assertThat(after.has("offload_jobs_queued{type=\"primes\"}")).isTrue();
+      service.stop();
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void drainingTurnsReadinessDownRefusesSubmissionsAndKeepsServingReads(Vertx vertx, @TempDir Path dir) {
+    JsonObject config = TestService.baseConfig(dir);
+    config.put("shutdown", new JsonObject().put("graceSeconds", 30));
+    TestService service = TestService.start(vertx, config);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 1)).getString("id");
+    service.awaitState(alice, id, Duration.ofSeconds(10), "running");
+
+    HttpResponse<Buffer> ready = management(service, "/health/ready");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.bodyAsJsonObject().getJsonArray("checks")).extracting(check -> ((JsonObject) check).getString("id"))
+      .containsExactlyInAnyOrder("store", "deployed", "accepting");
+
+    var drained = service.main().drain();
+    HttpResponse<Buffer> publicReady = service.get("/health/ready", null);
+    assertThat(publicReady.statusCode()).isEqualTo(503);
+    assertThat(publicReady.bodyAsJsonObject()).isEqualTo(new JsonObject().put("status", "DOWN"));
+    JsonArray checks = management(service, "/health/ready").bodyAsJsonObject().getJsonArray("checks");
+    assertThat(checks).contains(new JsonObject().put("id", "accepting").put("status", "DOWN"));
+    HttpResponse<Buffer> refused = service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
+      .put("input", new JsonObject().put("seconds", 0)));
+    assertProblem(refused, 503);
+    assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+    assertThat(service.get("/api/v1/jobs/" + id, alice).statusCode()).isEqualTo(200);
+
+    // The running job finishes within the grace period: nothing goes back to the queue.
+    assertThat(await(drained)).isZero();
+    assertThat(service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject().getString("state")).isEqualTo("succeeded");
+    service.stop();
+  }
+
+  @Test
+  void jobsStillRunningAfterTheGracePeriodGoBackToTheQueueAndTheNextInstanceRunsThem(Vertx vertx, @TempDir Path dir) {
+    JsonObject config = TestService.baseConfig(dir);
+    config.put("shutdown", new JsonObject().put("graceSeconds", 0));
+    TestService service = TestService.start(vertx, config);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 2)).getString("id");
+    service.awaitState(alice, id, Duration.ofSeconds(10), "running");
+
+    assertThat(await(service.main().drain())).isEqualTo(1);
+    JsonObject requeued = service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject();
+    assertThat(requeued.getString("state")).isEqualTo("queued");
+    assertThat(requeued.getJsonObject("error").getString("code")).isEqualTo("interrupted");
+    assertThat(requeued.getInteger("maxAttempts")).as("the interrupted attempt is not used up").isEqualTo(4);
+    service.stop();
+
+    TestService next = TestService.start(vertx, config);
+    JsonObject done = next.awaitState(alice, id, Duration.ofSeconds(15), "succeeded");
+    assertThat(done.getInteger("attempts")).isEqualTo(2);
+    assertThat(done.getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 2));
+    next.stop();
+  }
+
+  @Test
+  void retentionDeletesFinishedJobsAfterTheLimitAndNothingElse(Vertx vertx, @TempDir Path dir) {
+    JsonObject config = TestService.baseConfig(dir);
+    config.put("retention", new JsonObject().put("keepFinishedSeconds", 1).put("intervalSeconds", 1));
+    TestService service = TestService.start(vertx, config);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    String finished = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
+    service.awaitState(alice, finished, Duration.ofSeconds(10), "succeeded");
+    String running = service.submit(alice, "sleep", new JsonObject().put("seconds", 3600)).getString("id");
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (service.get("/api/v1/jobs/" + finished, alice).statusCode() == 200 && System.nanoTime() < deadline) {
+      TestService.sleep(200);
+    }
+    assertProblem(service.get("/api/v1/jobs/" + finished, alice), 404);
+    assertThat(service.get("/api/v1/jobs/" + running, alice).statusCode()).isEqualTo(200);
+    assertThat(scrape(service).value("offload_jobs_purged_total")).isEqualTo(1);
+    service.stop();
+  }
+
+  @Test
+  void aJobsLogLinesCarryItsIdTypeAndTheRequestThatSubmittedIt(Vertx vertx, @TempDir Path dir) {
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    Logger dispatcher = (Logger) LoggerFactory.getLogger(Dispatcher.class);
+    dispatcher.addAppender(lines);
+    dispatcher.setLevel(Level.INFO);
+    try {
+      TestService service = TestService.start(vertx, dir);
+      String alice = service.token("alice", TestService.READ_WRITE);
+      HttpResponse<Buffer> submitted = await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
+        .putHeader("X-Request-Id", "req-42").sendJsonObject(new JsonObject().put("type", "flaky")
+          .put("input", new JsonObject().put("failures", 1))));
+      String id = submitted.bodyAsJsonObject().getString("id");
+      service.awaitState(alice, id, Duration.ofSeconds(10), "succeeded");
+
+      ILoggingEvent failure = lines.list.stream().filter(e -> e.getMessage().equals("attempt failed")).findFirst()
+        .orElseThrow();
+      Map<String, Object> fields = new java.util.HashMap<>();
+      failure.getKeyValuePairs().forEach(pair -> fields.put(pair.key, pair.value));
+      assertThat(fields).containsEntry("jobId", java.util.UUID.fromString(id)).containsEntry("type", "flaky")
+        .containsEntry("requestId", "req-42").containsEntry("attempt", 1).containsEntry("code", "handler_error");
+      service.stop();
+    } finally {
+      dispatcher.detachAppender(lines);
+      dispatcher.setLevel(null);
+    }
+  }
+}
