@@ -77,6 +77,7 @@ CONF=$ROOT/conf/config.json
 export OFFLOAD_DATADIR=$WORK/data
 export OFFLOAD_HTTP_HOST=$HOST
 export OFFLOAD_HTTP_PORT=$PORT
+export OFFLOAD_MANAGEMENT_PORT=0 # any free port: the benchmark does not scrape
 BASE=http://$HOST:$PORT
 
 mkdir -p "$OUT"

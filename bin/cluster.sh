@@ -17,8 +17,8 @@ HAZELCAST_OPENS="--add-modules java.se --add-exports java.base/jdk.internal.ref=
 mkdir -p "$DIR"
 chmod 700 data "$DIR" 2>/dev/null || true
 
-start_node() { # name config
-  local name=$1 conf=$2
+start_node() { # name config management-port
+  local name=$1 conf=$2 management=$3
   if [ -f "$DIR/$name.pid" ] && kill -0 "$(cat "$DIR/$name.pid")" 2>/dev/null; then
     echo "$name is already running (pid $(cat "$DIR/$name.pid"))"
     return
@@ -27,7 +27,7 @@ start_node() { # name config
     export OFFLOAD_CLUSTER_TLS_KEYFILE=$DIR/certs/$name.key OFFLOAD_CLUSTER_TLS_CERTFILE=$DIR/certs/$name.crt \
       OFFLOAD_CLUSTER_TLS_CAFILE=$DIR/certs/ca.crt
   fi
-  nohup java $HAZELCAST_OPENS -Dvertx.hazelcast.config=conf/cluster.xml -jar "$JAR" -conf "$conf" \
+  OFFLOAD_MANAGEMENT_PORT=$management nohup java $HAZELCAST_OPENS -Dvertx.hazelcast.config=conf/cluster.xml -jar "$JAR" -conf "$conf" \
     -cluster -cluster-host 127.0.0.1 >"$DIR/$name.log" 2>&1 &
   echo $! >"$DIR/$name.pid"
   echo "$name started (pid $!, log $DIR/$name.log)"
@@ -55,9 +55,9 @@ case "${1:-}" in
     if [ "${CLUSTER_TLS:-0}" = 1 ]; then
       bin/dev-certs.sh "$DIR/certs" worker-1 worker-2 api
     fi
-    start_node worker-1 conf/cluster/worker.json
-    start_node worker-2 conf/cluster/worker.json
-    start_node api conf/cluster/api.json
+    start_node worker-1 conf/cluster/worker.json 8082
+    start_node worker-2 conf/cluster/worker.json 8083
+    start_node api conf/cluster/api.json 8081
     for node in worker-1 worker-2 api; do wait_started "$node"; done
     echo "cluster up: API on http://127.0.0.1:8080 (token: make token CONF=conf/cluster/api.json)"
     ;;

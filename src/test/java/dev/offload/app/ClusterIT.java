@@ -72,7 +72,8 @@ class ClusterIT {
     TestCluster.certificates(certs, "worker-1", "worker-2", "api");
     JsonObject worker = new JsonObject().put("mode", "dev").put("roles", List.of("worker"))
       .put("dataDir", dir.resolve("data").toString()).put("store", store).put("workers", workers)
-      .put("limits", new JsonObject().put("rate", new JsonObject().put("enabled", false)));
+      .put("limits", new JsonObject().put("rate", new JsonObject().put("enabled", false)))
+      .put("management", new JsonObject().put("port", 0));
     JsonObject api = worker.copy().put("roles", List.of("api"))
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", httpPort))
       .put("auth", new JsonObject().put("issuer", TestService.ISSUER).put("audience", TestService.AUDIENCE));

@@ -49,16 +49,21 @@ class KillRecoveryIT {
     await(vertx.close());
   }
 
-  @Test
-  void everyAcceptedJobFinishesAfterKillDashNine(@TempDir Path dir) throws Exception {
-    int port = TestService.freePort();
-    JsonObject config = new JsonObject()
+  private JsonObject config(Path dir, int port) {
+    return new JsonObject()
       .put("mode", "dev")
       .put("dataDir", dir.resolve("data").toString())
       .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port))
       .put("auth", new JsonObject().put("issuer", TestService.ISSUER).put("audience", TestService.AUDIENCE))
       .put("workers", new JsonObject().put("asyncConcurrency", 4).put("blockingThreads", 1).put("pollMillis", 100))
-      .put("limits", new JsonObject().put("rate", new JsonObject().put("enabled", false)));
+      .put("limits", new JsonObject().put("rate", new JsonObject().put("enabled", false)))
+      .put("management", new JsonObject().put("port", 0));
+  }
+
+  @Test
+  void everyAcceptedJobFinishesAfterKillDashNine(@TempDir Path dir) throws Exception {
+    int port = TestService.freePort();
+    JsonObject config = config(dir, port);
     Path configFile = dir.resolve("config.json");
     Files.writeString(configFile, config.encodePrettily());
     client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
@@ -94,6 +99,38 @@ class KillRecoveryIT {
     }
     JsonObject interrupted = get(token, sleeps.get(0)).bodyAsJsonObject();
     assertThat(interrupted.getInteger("attempts")).as("the killed attempt counts").isEqualTo(2);
+  }
+
+  @Test
+  void sigtermDrainsHandsRunningWorkBackAndExitsZero(@TempDir Path dir) throws Exception {
+    int port = TestService.freePort();
+    JsonObject config = config(dir, port).put("shutdown", new JsonObject().put("graceSeconds", 1));
+    Path configFile = dir.resolve("config.json");
+    Files.writeString(configFile, config.encodePrettily());
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    process = start(configFile, dir.resolve("first.log"));
+    OffloadConfig settings = OffloadConfig.from(config, Map.of());
+    String token = JwtSetup.sign(JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth()),
+      settings.auth(), "alice", TestService.READ_WRITE, 600);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ids.add(submit(token, "sleep", new JsonObject().put("seconds", 5)));
+    }
+    waitFor(() -> ids.stream().allMatch(id -> state(token, id).equals("running")), Duration.ofSeconds(20));
+
+    process.destroy(); // SIGTERM
+    assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("exits within the grace period").isTrue();
+    assertThat(process.exitValue()).isZero();
+    String log = Files.readString(dir.resolve("first.log"));
+    assertThat(log).contains("SIGTERM: draining").contains("4 running attempt(s) handed back to the queue");
+
+    process = start(configFile, dir.resolve("second.log"));
+    for (String id : ids) {
+      waitFor(() -> state(token, id).equals("succeeded"), Duration.ofSeconds(30));
+      JsonObject job = get(token, id).bodyAsJsonObject();
+      assertThat(job.getInteger("attempts")).isEqualTo(2);
+      assertThat(job.getInteger("maxAttempts")).as("the interrupted attempt is given back").isEqualTo(4);
+    }
   }
 
   private Process start(Path configFile, Path log) throws Exception {

@@ -90,7 +90,7 @@ class TlsTest {
     HttpServer jwks = await(vertx.createHttpServer().requestHandler(request -> request.response()
       .end(new JsonObject().put("keys", new JsonArray().add(idp.publicJwk())).encode())).listen(0, "127.0.0.1"));
     JsonObject config = shipped.copy().put("dataDir", dir.resolve("data").toString())
-      .put("store", new JsonObject().put("kind", "sqlite"));
+      .put("store", new JsonObject().put("kind", "sqlite")).put("management", new JsonObject().put("port", 0));
     config.getJsonObject("http").put("host", "127.0.0.1").put("port", 0).put("tls", new JsonObject()
       .put("keyFile", certs.resolve("server.key").toString()).put("certFile", certs.resolve("server.crt").toString()));
     config.getJsonObject("auth").put("jwks", new JsonObject()
