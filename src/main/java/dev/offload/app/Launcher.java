@@ -56,6 +56,9 @@ public final class Launcher extends VertxApplication implements VertxApplication
     if (config.clusterTls() != null) {
       EventBusTls.apply(context.vertxOptions().getEventBusOptions(), config.clusterTls());
     }
+    if (!config.management().enabled() || !config.management().vertxMetrics()) {
+      return;
+    }
     context.vertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
       .setRegistryName(MainVerticle.REGISTRY).setJvmMetricsEnabled(true)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));

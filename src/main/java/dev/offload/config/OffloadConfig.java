@@ -140,9 +140,10 @@ public record OffloadConfig(
   /**
    * The management listener: Prometheus metrics and detailed health, without authentication, so
    * on loopback by default (a scraper on the same host, or a port only the monitoring network
-   * reaches).
+   * reaches). {@code vertxMetrics}: Vert.x's own metrics (HTTP server, event bus, pools, JVM)
+   * besides Offload's.
    */
-  public record Management(boolean enabled, String host, int port) {
+  public record Management(boolean enabled, String host, int port, boolean vertxMetrics) {
   }
 
   /** Finished jobs are deleted {@code keepFinishedSeconds} after they finished, {@code batchSize} at a time. */
@@ -247,7 +248,8 @@ public record OffloadConfig(
     Management management = new Management(
       r.bool("management.enabled", true),
       r.string("management.host", "127.0.0.1"),
-      r.integer("management.port", 8081, 0, 65535));
+      r.integer("management.port", 8081, 0, 65535),
+      r.bool("management.vertxMetrics", true));
     Retention retention = new Retention(
       r.integer("retention.keepFinishedSeconds", 7 * 24 * 3600, 1, 3650 * 24 * 3600),
       r.integer("retention.intervalSeconds", 60, 1, 86_400),

@@ -10,14 +10,9 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
-
 /**
- * The request id and the audit trail. Every response carries {@code X-Request-Id} (the client's,
- * if it is a sane token, else a new UUID). On the API, every submission and cancellation, and
- * every refused request, is one line on the {@code offload.audit} logger: who (the token's
+ * The audit trail. On the API, every submission and cancellation, and every refused request, is
+ * one line on the {@code offload.audit} logger: who (the token's
  * subject, the client address), what (action, job id, job type), the outcome and status, and the
  * request id. Never the token, never the job's input: the trail must be safe to ship anywhere.
  * Lines are JSON objects, so nothing a client sends can forge a line.
@@ -27,31 +22,8 @@ final class Audit {
   /** Set by the job routes once they know them. */
   static final String JOB = "offload.audit.job";
   static final String TYPE = "offload.audit.type";
-  private static final String REQUEST_ID = "offload.requestId";
-  private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
   private Audit() {
-  }
-
-  /** First on every route: names the request. */
-  static void requestId(RoutingContext ctx) {
-    String offered = ctx.request().getHeader("X-Request-Id");
-    String id = offered != null && SANE_ID.matcher(offered).matches() ? offered : newId();
-    ctx.put(REQUEST_ID, id);
-    ctx.response().putHeader("X-Request-Id", id);
-    ctx.next();
-  }
-
-  /** The id of the request being handled. */
-  static String requestIdOf(RoutingContext ctx) {
-    return ctx.get(REQUEST_ID);
-  }
-
-  /** A random UUID without SecureRandom's lock: a request id names a request, it protects nothing. */
-  private static String newId() {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    return new UUID(random.nextLong() & ~0xF000L | 0x4000L, random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L)
-      .toString();
   }
 
   /** On the API routes: records the request once its response is sent. */
@@ -80,7 +52,7 @@ final class Audit {
       .put("type", ctx.get(TYPE))
       .put("method", method.name())
       .put("path", ctx.request().path())
-      .put("requestId", ctx.get(REQUEST_ID))
+      .put("requestId", RequestLog.requestIdOf(ctx))
       .put("client", client == null ? null : client.hostAddress());
     LOG.info(entry.encode());
   }

@@ -42,7 +42,7 @@ final class JobRoutes {
     if (body.getValue("type") instanceof String type && jobs.types().get(type) != null) {
       ctx.put(Audit.TYPE, type);
     }
-    jobs.submit(BearerAuth.caller(ctx), body, Audit.requestIdOf(ctx))
+    jobs.submit(BearerAuth.caller(ctx), body, RequestLog.requestIdOf(ctx))
       .onSuccess(job -> ctx.put(Audit.JOB, job.id().toString()))
       .onSuccess(job -> ctx.response()
         .setStatusCode(202)
