@@ -68,4 +68,54 @@ class PostgresServiceTest {
     assertThat(again.get("/api/v1/jobs?limit=10", alice).bodyAsJsonObject().getJsonArray("items")).hasSize(3);
     again.stop();
   }
+
+  @Test
+  void readinessGoesDownWhileTheDatabaseIsUnreachableAndBackUpAfter(Vertx vertx, @TempDir Path dir) {
+    this.vertx = vertx;
+    schema = TestPostgres.freshSchema(vertx);
+    // The service reaches PostgreSQL through a TCP relay the test can cut.
+    java.net.URI pg = java.net.URI.create(TestPostgres.URL.replaceFirst("^postgres(ql)?://", "http://"));
+    io.vertx.core.net.NetClient upstream = vertx.createNetClient();
+    java.util.Set<io.vertx.core.net.NetSocket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+    io.vertx.core.net.NetServer relay = TestService.await(vertx.createNetServer().connectHandler(client -> {
+      if (cut.get()) {
+        client.close();
+        return;
+      }
+      client.pause();
+      upstream.connect(pg.getPort() > 0 ? pg.getPort() : 5432, pg.getHost()).onSuccess(server -> {
+        open.add(client);
+        open.add(server);
+        client.pipeTo(server);
+        server.pipeTo(client);
+        client.resume();
+      }).onFailure(err -> client.close());
+    }).listen(0, "127.0.0.1"));
+    String viaRelay = TestPostgres.URL.replace(pg.getHost() + ":" + pg.getPort(), "127.0.0.1:" + relay.actualPort());
+    JsonObject config = config(dir);
+    config.getJsonObject("store").getJsonObject("postgres").put("url", viaRelay);
+    TestService service = TestService.start(vertx, config);
+    assertThat(service.get("/health/ready", null).statusCode()).isEqualTo(200);
+
+    cut.set(true);
+    open.forEach(io.vertx.core.net.NetSocket::close);
+    awaitReadiness(service, 503);
+    assertThat(service.get("/health/live", null).statusCode()).as("alive all the same").isEqualTo(200);
+
+    cut.set(false);
+    awaitReadiness(service, 200);
+    service.stop();
+    TestService.await(relay.close());
+  }
+
+  private static void awaitReadiness(TestService service, int status) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    int seen = service.get("/health/ready", null).statusCode();
+    while (seen != status && System.nanoTime() < deadline) {
+      TestService.sleep(200);
+      seen = service.get("/health/ready", null).statusCode();
+    }
+    assertThat(seen).isEqualTo(status);
+  }
 }

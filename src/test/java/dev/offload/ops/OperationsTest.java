@@ -215,4 +215,37 @@ class OperationsTest {
       dispatcher.setLevel(null);
     }
   }
+
+  @Test
+  void theAccessLogHasOneLinePerRequestWithItsIdAndNeverTheToken(Vertx vertx, @TempDir Path dir) {
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    Logger access = (Logger) LoggerFactory.getLogger("offload.access");
+    access.addAppender(lines);
+    access.setLevel(Level.INFO);
+    try {
+      TestService service = TestService.start(vertx, dir);
+      String alice = service.token("alice", TestService.READ_WRITE);
+      HttpResponse<Buffer> response = await(service.request(HttpMethod.GET,
+        "/api/v1/jobs/0b0e0b0e-0000-4000-8000-000000000000?secret=x", alice).putHeader("X-Request-Id", "req-7").send());
+      assertThat(response.getHeader("X-Request-Id")).isEqualTo("req-7");
+      service.get("/health/live", null);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (lines.list.isEmpty() && System.nanoTime() < deadline) {
+        TestService.sleep(10);
+      }
+      TestService.sleep(100);
+      assertThat(lines.list).as("health probes are not logged").hasSize(1);
+      Map<String, Object> fields = new java.util.HashMap<>();
+      lines.list.get(0).getKeyValuePairs().forEach(pair -> fields.put(pair.key, pair.value));
+      assertThat(fields).containsEntry("method", "GET").containsEntry("path", "/api/v1/jobs/:id")
+        .containsEntry("status", 404).containsEntry("subject", "alice").containsEntry("requestId", "req-7")
+        .containsKey("millis");
+      assertThat(fields.toString()).doesNotContain(alice, "secret", "0b0e0b0e");
+      service.stop();
+    } finally {
+      access.detachAppender(lines);
+      access.setLevel(null);
+    }
+  }
 }
