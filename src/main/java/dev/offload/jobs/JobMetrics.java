@@ -108,7 +108,19 @@ public final class JobMetrics {
     return outcome.error() == null ? "none" : outcome.error().getString("code", "unknown");
   }
 
+  private static final Map<String, String> DESCRIPTIONS = Map.of(
+    "offload.jobs.submitted", "submissions accepted (committed) by this node",
+    "offload.admission.refused", "submissions or requests refused by admission, by reason",
+    "offload.jobs.started", "attempts this node started",
+    "offload.jobs.succeeded", "jobs that succeeded on this node",
+    "offload.jobs.failed", "jobs that failed for good on this node, by error code",
+    "offload.jobs.retried", "failed attempts that will be retried, by error code",
+    "offload.jobs.released", "attempts given back to the queue because no worker took them",
+    "offload.jobs.cancelled", "jobs that ended cancelled through this node",
+    "offload.jobs.recovered", "running attempts put back in the queue: lease_expired (their node died) or shutdown",
+    "offload.jobs.purged", "finished jobs deleted by retention");
+
   private Counter counter(String name, String... tags) {
-    return registry.counter(name, tags);
+    return Counter.builder(name).description(DESCRIPTIONS.get(name)).tags(tags).register(registry);
   }
 }
