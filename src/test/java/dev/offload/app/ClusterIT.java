@@ -132,6 +132,13 @@ class ClusterIT {
     assertThat(count(db, "SELECT count(*) FROM completions")).as("one completion per job").isEqualTo(200);
     assertThat(count(db, "SELECT count(DISTINCT id) FROM completions")).isEqualTo(200);
     assertThat(worker2.isAlive()).isTrue();
+    // Readiness of a clustered node includes vertx-hazelcast's cluster check.
+    Matcher management = Pattern.compile("management on http://127.0.0.1:(\\d+)")
+      .matcher(Files.readString(dir.resolve("api.log")));
+    assertThat(management.find()).isTrue();
+    JsonObject ready = await(client.get(Integer.parseInt(management.group(1)), "127.0.0.1", "/health/ready").send())
+      .bodyAsJsonObject();
+    assertThat(ready.getJsonArray("checks")).contains(new JsonObject().put("id", "cluster").put("status", "UP"));
     for (String node : List.of("api", "worker-1", "worker-2")) {
       assertThat(Files.readString(dir.resolve(node + ".log"))).as("event bus on TLS").doesNotContain("plaintext");
     }
