@@ -2,7 +2,7 @@
 # A local cluster in one command: one api node and two worker nodes on loopback, on the
 # clustered event bus (Hazelcast, conf/cluster.xml) and a shared PostgreSQL store.
 #   bin/cluster.sh start   (make cluster)       logs and pids in data/cluster/
-#   bin/cluster.sh stop    (make cluster-stop)  ends the nodes by their recorded pids
+#   bin/cluster.sh stop    (make cluster-stop)  drains the nodes (SIGTERM) and waits for them
 # PostgreSQL: the URL in conf/cluster/*.json (OFFLOAD_STORE_POSTGRES_URL overrides it).
 # CLUSTER_TLS=1: mutual TLS on the event bus, with a throw-away CA made by bin/dev-certs.sh.
 set -euo pipefail
@@ -62,10 +62,12 @@ case "${1:-}" in
     echo "cluster up: API on http://127.0.0.1:8080 (token: make token CONF=conf/cluster/api.json)"
     ;;
   stop)
+    # SIGTERM: each node drains (shutdown.graceSeconds, 30 s by default) and exits; wait for it.
     for node in api worker-1 worker-2; do
       if [ -f "$DIR/$node.pid" ]; then
         pid=$(cat "$DIR/$node.pid")
         if kill "$pid" 2>/dev/null; then
+          for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
           echo "$node (pid $pid) stopped"
         fi
         rm -f "$DIR/$node.pid"
