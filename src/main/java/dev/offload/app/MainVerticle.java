@@ -179,11 +179,6 @@ public final class MainVerticle extends VerticleBase {
     return management == null ? -1 : management.port();
   }
 
-  /** The job metrics (for tests). */
-  public JobMetrics metrics() {
-    return metrics;
-  }
-
   /** The configured grace period. */
   int graceSeconds() {
     return settings.shutdownGraceSeconds();

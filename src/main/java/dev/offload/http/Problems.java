@@ -44,7 +44,8 @@ final class Problems {
     } else {
       status = 500;
       detail = "the server could not handle this request; it has been logged";
-      LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+      LOG.atError().addKeyValue("requestId", RequestLog.requestIdOf(ctx)).setCause(failure)
+        .log("Unhandled failure on {} {}", ctx.request().method(), RequestLog.template(ctx.request().path()));
     }
     if (ctx.response().ended()) {
       return;

@@ -25,10 +25,6 @@ public final class JobMetrics {
     this.registry = registry;
   }
 
-  public MeterRegistry registry() {
-    return registry;
-  }
-
   /** A submission was accepted (committed). */
   public void submitted(String type) {
     counter("offload.jobs.submitted", "type", type).increment();
