@@ -55,10 +55,11 @@ case "${1:-}" in
     if [ "${CLUSTER_TLS:-0}" = 1 ]; then
       bin/dev-certs.sh "$DIR/certs" worker-1 worker-2 api
     fi
-    start_node worker-1 conf/cluster/worker.json 8082
-    start_node worker-2 conf/cluster/worker.json 8083
-    start_node api conf/cluster/api.json 8081
-    for node in worker-1 worker-2 api; do wait_started "$node"; done
+    # One after the other: each node joins the cluster the previous ones formed (members that
+    # all start at the same moment can take a long time to agree on one cluster).
+    start_node worker-1 conf/cluster/worker.json 8082 && wait_started worker-1
+    start_node worker-2 conf/cluster/worker.json 8083 && wait_started worker-2
+    start_node api conf/cluster/api.json 8081 && wait_started api
     echo "cluster up: API on http://127.0.0.1:8080 (token: make token CONF=conf/cluster/api.json)"
     ;;
   stop)
