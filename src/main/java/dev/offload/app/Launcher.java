@@ -75,8 +75,16 @@ public final class Launcher extends VertxApplication implements VertxApplication
 
   @Override
   public void afterVerticleDeployed(HookContext context) {
-    Signal.handle(new Signal("TERM"), this::onSignal);
-    Signal.handle(new Signal("INT"), this::onSignal);
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        Signal.handle(new Signal(name), this::onSignal);
+      } catch (IllegalArgumentException reserved) {
+        // The JVM keeps it (-Xrs, or a platform without it): the signal then stops the process
+        // without a drain, and lease recovery takes the running attempts back.
+        LOG.warn("SIG{} cannot be handled here ({}); it will stop the node without draining", name,
+          reserved.getMessage());
+      }
+    }
   }
 
   /** First signal: drain, then exit 0 (Vert.x's shutdown hook closes it and the store). Second: hurry. */
