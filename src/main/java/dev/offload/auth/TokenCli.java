@@ -1,5 +1,6 @@
 package dev.offload.auth;
 
+import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -24,13 +25,17 @@ public final class TokenCli {
       System.err.println("usage: TokenCli CONFIG_FILE SUBJECT \"SCOPES\" [TTL_SECONDS]");
       System.exit(2);
     }
-    OffloadConfig config = OffloadConfig.from(new JsonObject(Files.readString(Path.of(args[0]))), System.getenv());
     int ttl = args.length == 4 ? Integer.parseInt(args[3]) : 3600;
     Vertx vertx = Vertx.vertx();
     try {
+      OffloadConfig config = OffloadConfig.from(new JsonObject(Files.readString(Path.of(args[0]))), System.getenv());
       String secret = JwtSetup.secret(vertx, config).await();
       String token = JwtSetup.sign(JwtSetup.provider(vertx, secret, config.auth()), config.auth(), args[1], args[2], ttl);
       System.out.println(token);
+    } catch (ConfigException e) {
+      // A config that cannot sign (public keys only, say) is a usage error, not a crash.
+      System.err.println("make token: " + e.getMessage());
+      System.exit(2);
     } finally {
       vertx.close().await();
     }

@@ -122,7 +122,8 @@ class KillRecoveryIT {
     assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("exits within the grace period").isTrue();
     assertThat(process.exitValue()).isZero();
     String log = Files.readString(dir.resolve("first.log"));
-    assertThat(log).contains("SIGTERM: draining").contains("4 running attempt(s) handed back to the queue");
+    assertThat(log).contains("SIGTERM: draining").contains("4 running attempt(s) handed back to the queue")
+      .as("logback's own status dump (printed on any configuration warning)").doesNotContain("|-INFO in ch.qos.logback");
 
     process = start(configFile, dir.resolve("second.log"));
     for (String id : ids) {
