@@ -137,10 +137,10 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);
 
-    // Body first (it must see the request before anything asynchronous runs), then the token.
-    // No file uploads, and a small limit: this API only takes small JSON documents.
+    // The API: the audit trail; the request timeout (a request, its body included, must arrive
+    // and be answered in time); the body before anything asynchronous runs (no file uploads, a
+    // small limit: this API only takes small JSON documents); then the token and the rate limit.
     router.route("/api/v1/*").handler(Audit.trail());
-    // A request (its body included) must arrive and be answered within the request timeout.
     router.route("/api/v1/*").handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
     router.route("/api/v1/*").handler(auth);
