@@ -1,6 +1,5 @@
 package dev.offload.app;
 
-import dev.offload.auth.JwtSetup;
 import dev.offload.config.OffloadConfig;
 import dev.offload.support.TestCluster;
 import dev.offload.support.TestPostgres;
@@ -97,8 +96,7 @@ class ClusterIT {
       FOR EACH ROW WHEN (NEW.state = 'succeeded') EXECUTE FUNCTION record_completion()""").execute());
 
     OffloadConfig settings = OffloadConfig.from(api, Map.of());
-    String token = JwtSetup.sign(JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth()),
-      settings.auth(), "alice", TestService.READ_WRITE, 600);
+    String token = TestService.devToken(vertx, settings, "alice");
     WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(httpPort));
 
     List<Future<HttpResponse<Buffer>>> submissions = new ArrayList<>();
@@ -185,11 +183,7 @@ class ClusterIT {
   }
 
   private static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waited %s", timeout).isLessThan(deadline);
-      TestService.sleep(200);
-    }
+    assertThat(TestService.poll(condition::getAsBoolean, done -> done, timeout)).as("waited %s", timeout).isTrue();
   }
 
 }

@@ -1,6 +1,5 @@
 package dev.offload.app;
 
-import dev.offload.auth.JwtSetup;
 import dev.offload.config.OffloadConfig;
 import dev.offload.support.TestService;
 import io.vertx.core.Vertx;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,16 +60,8 @@ class KillRecoveryIT {
 
   @Test
   void everyAcceptedJobFinishesAfterKillDashNine(@TempDir Path dir) throws Exception {
-    int port = TestService.freePort();
-    JsonObject config = config(dir, port);
     Path configFile = dir.resolve("config.json");
-    Files.writeString(configFile, config.encodePrettily());
-    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-
-    process = start(configFile, dir.resolve("first.log"));
-    OffloadConfig settings = OffloadConfig.from(config, Map.of());
-    String token = JwtSetup.sign(JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth()),
-      settings.auth(), "alice", TestService.READ_WRITE, 600);
+    String token = startFirst(configFile, config(dir, TestService.freePort()), dir.resolve("first.log"));
 
     Map<String, JsonObject> expected = new HashMap<>();
     List<String> sleeps = new ArrayList<>();
@@ -103,15 +93,9 @@ class KillRecoveryIT {
 
   @Test
   void sigtermDrainsHandsRunningWorkBackAndExitsZero(@TempDir Path dir) throws Exception {
-    int port = TestService.freePort();
-    JsonObject config = config(dir, port).put("shutdown", new JsonObject().put("graceSeconds", 1));
     Path configFile = dir.resolve("config.json");
-    Files.writeString(configFile, config.encodePrettily());
-    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-    process = start(configFile, dir.resolve("first.log"));
-    OffloadConfig settings = OffloadConfig.from(config, Map.of());
-    String token = JwtSetup.sign(JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth()),
-      settings.auth(), "alice", TestService.READ_WRITE, 600);
+    String token = startFirst(configFile, config(dir, TestService.freePort())
+      .put("shutdown", new JsonObject().put("graceSeconds", 1)), dir.resolve("first.log"));
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       ids.add(submit(token, "sleep", new JsonObject().put("seconds", 5)));
@@ -132,6 +116,15 @@ class KillRecoveryIT {
       assertThat(job.getInteger("attempts")).isEqualTo(2);
       assertThat(job.getInteger("maxAttempts")).as("the interrupted attempt is given back").isEqualTo(4);
     }
+  }
+
+  /** Writes {@code config}, starts the jar on it, and returns a token (alice) it accepts. */
+  private String startFirst(Path configFile, JsonObject config, Path log) throws Exception {
+    Files.writeString(configFile, config.encodePrettily());
+    int port = config.getJsonObject("http").getInteger("port");
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    process = start(configFile, log);
+    return TestService.devToken(vertx, OffloadConfig.from(config, Map.of()), "alice");
   }
 
   private Process start(Path configFile, Path log) throws Exception {

@@ -56,12 +56,9 @@ class PostgresServiceTest {
     service.awaitState(alice, queued, Duration.ofSeconds(10), "running");
     service.stop();
     TestService again = TestService.start(vertx, config(dir));
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    int attempts = 1;
-    while (attempts < 2 && System.nanoTime() < deadline) {
-      TestService.sleep(100);
-      attempts = again.get("/api/v1/jobs/" + queued, alice).bodyAsJsonObject().getInteger("attempts");
-    }
+    int attempts = TestService.poll(
+      () -> again.get("/api/v1/jobs/" + queued, alice).bodyAsJsonObject().getInteger("attempts"),
+      read -> read >= 2, Duration.ofSeconds(20));
     assertThat(attempts).as("taken back and run again once the 3 s lease expired").isEqualTo(2);
     assertThat(again.delete("/api/v1/jobs/" + queued, alice).statusCode()).isEqualTo(202);
     again.awaitState(alice, queued, Duration.ofSeconds(10), "cancelled");
@@ -110,12 +107,7 @@ class PostgresServiceTest {
   }
 
   private static void awaitReadiness(TestService service, int status) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    int seen = service.get("/health/ready", null).statusCode();
-    while (seen != status && System.nanoTime() < deadline) {
-      TestService.sleep(200);
-      seen = service.get("/health/ready", null).statusCode();
-    }
-    assertThat(seen).isEqualTo(status);
+    assertThat(TestService.poll(() -> service.get("/health/ready", null).statusCode(), seen -> seen == status,
+      Duration.ofSeconds(20))).isEqualTo(status);
   }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static dev.offload.support.TestService.await;
@@ -48,10 +49,7 @@ class AuditTest {
 
   /** The entries so far; they are written when the response ends, just after the client sees it. */
   private List<JsonObject> entries(int atLeast) {
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (trail.list.size() < atLeast && System.nanoTime() < deadline) {
-      TestService.sleep(10);
-    }
+    TestService.poll(trail.list::size, size -> size >= atLeast, Duration.ofSeconds(5));
     return trail.list.stream().map(event -> new JsonObject(event.getFormattedMessage())).toList();
   }
 

@@ -1,7 +1,6 @@
 package dev.offload.http;
 
 import dev.offload.app.MainVerticle;
-import dev.offload.auth.JwtSetup;
 import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import dev.offload.support.TestCluster;
@@ -56,9 +55,7 @@ class TlsTest {
       .put("keyFile", certs.resolve("server.key").toString()).put("certFile", certs.resolve("server.crt").toString()));
     MainVerticle main = new MainVerticle(Map.of());
     await(vertx.deployVerticle(main, new DeploymentOptions().setConfig(config)));
-    OffloadConfig.Auth auth = OffloadConfig.from(config, Map.of()).auth();
-    String secret = await(JwtSetup.secret(vertx, OffloadConfig.from(config, Map.of())));
-    String token = JwtSetup.sign(JwtSetup.provider(vertx, secret, auth), auth, "alice", TestService.READ_WRITE, 600);
+    String token = TestService.devToken(vertx, OffloadConfig.from(config, Map.of()), "alice");
 
     for (HttpVersion version : new HttpVersion[] {HttpVersion.HTTP_2, HttpVersion.HTTP_1_1}) {
       for (String protocol : new String[] {"TLSv1.3", "TLSv1.2"}) {

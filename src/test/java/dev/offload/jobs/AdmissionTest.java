@@ -125,12 +125,8 @@ class AdmissionTest {
     String alice = service.token("alice", TestService.READ_WRITE);
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    JsonObject job = service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject();
-    while (job.getValue("error") == null && System.nanoTime() < deadline) {
-      TestService.sleep(100);
-      job = service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject();
-    }
+    JsonObject job = TestService.poll(() -> service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject(),
+      read -> read.getValue("error") != null, Duration.ofSeconds(10));
     assertThat(job.getString("state")).isEqualTo("queued");
     assertThat(job.getJsonObject("error").getString("code")).isEqualTo("no_workers");
   }

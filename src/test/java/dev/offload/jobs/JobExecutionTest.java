@@ -70,12 +70,9 @@ class JobExecutionTest {
   @Test
   void runningPrimesReportsProgress() {
     String id = service.submit(alice, "primes", new JsonObject().put("limit", 2_000_000_000)).getString("id");
-    long deadline = System.nanoTime() + LONG.toNanos();
-    Double progress = null;
-    while (System.nanoTime() < deadline && (progress == null || progress == 0)) {
-      progress = service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject().getDouble("progress");
-      TestService.sleep(50);
-    }
+    Double progress = TestService.poll(
+      () -> service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject().getDouble("progress"),
+      value -> value != null && value != 0, LONG);
     assertThat(progress).isStrictlyBetween(0.0, 1.0);
     assertThat(service.delete("/api/v1/jobs/" + id, alice).statusCode()).isEqualTo(202);
     service.awaitState(alice, id, LONG, "cancelled");

@@ -96,12 +96,8 @@ class OperationsTest {
       // A running job is counted cancelled when its attempt has stopped.
       assertThat(service.delete("/api/v1/jobs/" + running, bob).statusCode()).isEqualTo(202);
       service.awaitState(bob, running, Duration.ofSeconds(10), "cancelled");
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      Scrape after = scrape(service);
-      while (after.value("offload_jobs_cancelled_total", "type", "sleep") != 1 && System.nanoTime() < deadline) {
-        TestService.sleep(100);
-        after = scrape(service);
-      }
+      Scrape after = TestService.poll(() -> scrape(service),
+        scrape -> scrape.value("offload_jobs_cancelled_total", "type", "sleep") == 1, Duration.ofSeconds(10));
       assertThat(after.value("offload_jobs_cancelled_total", "type", "sleep")).isEqualTo(1);
       assertThat(after.value("offload_jobs_in_flight", "type", "sleep")).isEqualTo(1);
       assertThat(after.value("offload_jobs_queued", "type", "sleep")).isZero();
@@ -177,11 +173,8 @@ class OperationsTest {
     service.awaitState(alice, finished, Duration.ofSeconds(10), "succeeded");
     String running = service.submit(alice, "sleep", new JsonObject().put("seconds", 3600)).getString("id");
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (service.get("/api/v1/jobs/" + finished, alice).statusCode() == 200 && System.nanoTime() < deadline) {
-      TestService.sleep(200);
-    }
-    assertProblem(service.get("/api/v1/jobs/" + finished, alice), 404);
+    assertProblem(TestService.poll(() -> service.get("/api/v1/jobs/" + finished, alice),
+      response -> response.statusCode() != 200, Duration.ofSeconds(15)), 404);
     assertThat(service.get("/api/v1/jobs/" + running, alice).statusCode()).isEqualTo(200);
     assertThat(scrape(service).value("offload_jobs_purged_total")).isEqualTo(1);
     service.stop();
@@ -230,10 +223,7 @@ class OperationsTest {
         "/api/v1/jobs/0b0e0b0e-0000-4000-8000-000000000000?secret=x", alice).putHeader("X-Request-Id", "req-7").send());
       assertThat(response.getHeader("X-Request-Id")).isEqualTo("req-7");
       service.get("/health/live", null);
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (lines.list.isEmpty() && System.nanoTime() < deadline) {
-        TestService.sleep(10);
-      }
+      TestService.poll(lines.list::size, size -> size > 0, Duration.ofSeconds(5));
       TestService.sleep(100);
       assertThat(lines.list).as("health probes are not logged").hasSize(1);
       Map<String, Object> fields = new java.util.HashMap<>();

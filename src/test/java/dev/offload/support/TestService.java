@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A real Offload service for tests: the main verticle deployed on a given Vert.x with a SQLite
@@ -134,17 +136,34 @@ public final class TestService {
   /** Polls the job until it is in one of {@code states}; fails after {@code timeout}. */
   public JsonObject awaitState(String token, String id, Duration timeout, String... states) {
     Set<String> wanted = Set.of(states);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    JsonObject job = null;
-    while (System.nanoTime() < deadline) {
-      HttpResponse<Buffer> response = get("/api/v1/jobs/" + id, token);
-      job = response.bodyAsJsonObject();
-      if (response.statusCode() == 200 && wanted.contains(job.getString("state"))) {
-        return job;
-      }
-      sleep(50);
+    HttpResponse<Buffer> last = poll(() -> get("/api/v1/jobs/" + id, token),
+      response -> response.statusCode() == 200 && wanted.contains(response.bodyAsJsonObject().getString("state")),
+      timeout);
+    if (last.statusCode() != 200 || !wanted.contains(last.bodyAsJsonObject().getString("state"))) {
+      throw new AssertionError("job " + id + " did not reach " + wanted + " within " + timeout + "; last: "
+        + last.bodyAsString());
     }
-    throw new AssertionError("job " + id + " did not reach " + wanted + " within " + timeout + "; last: " + job);
+    return last.bodyAsJsonObject();
+  }
+
+  /**
+   * Reads every 50 ms until {@code done} holds or {@code timeout} has passed, and returns the last
+   * value read: the caller asserts on it, so a timeout fails with what was actually seen.
+   */
+  public static <T> T poll(Supplier<T> read, Predicate<T> done, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    T value = read.get();
+    while (!done.test(value) && System.nanoTime() < deadline) {
+      sleep(50);
+      value = read.get();
+    }
+    return value;
+  }
+
+  /** A token for {@code subject} (read and write) that a service on {@code settings} accepts: its dev secret. */
+  public static String devToken(Vertx vertx, OffloadConfig settings, String subject) {
+    JWTAuth signer = JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth());
+    return JwtSetup.sign(signer, settings.auth(), subject, READ_WRITE, 600);
   }
 
   public static <T> T await(Future<T> future) {
