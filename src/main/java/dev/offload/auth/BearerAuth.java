@@ -1,6 +1,5 @@
 package dev.offload.auth;
 
-import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -23,6 +22,8 @@ public final class BearerAuth implements Handler<RoutingContext> {
   private static final String REALM = "Bearer realm=\"offload\"";
   private static final String CALLER = "offload.caller";
   private static final String SCOPES = "offload.scopes";
+  /** The largest token accepted (RFC 8725 leaves it to the application; 8 KiB is generous). */
+  static final int MAX_TOKEN_BYTES = 8192;
 
   private final TokenVerifier verifier;
 
@@ -53,9 +54,9 @@ public final class BearerAuth implements Handler<RoutingContext> {
 
   /** The verified claims, or a failure whose message says what is wrong with the token. */
   private Future<JsonObject> authenticate(String token) {
-    if (token.length() > OffloadConfig.MAX_TOKEN_BYTES) {
+    if (token.length() > MAX_TOKEN_BYTES) {
       return Future.failedFuture(new IllegalArgumentException("the token is larger than "
-        + OffloadConfig.MAX_TOKEN_BYTES + " bytes"));
+        + MAX_TOKEN_BYTES + " bytes"));
     }
     return verifier.authenticate(token)
       .recover(err -> Future.failedFuture(new IllegalArgumentException(reason(err))))

@@ -105,9 +105,6 @@ public record OffloadConfig(
   public static final Set<String> PUBLIC_KEY_ALGORITHMS = Set.of(
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA");
 
-  /** The largest token accepted (RFC 8725 leaves it to the application; 8 KiB is generous). */
-  public static final int MAX_TOKEN_BYTES = 8192;
-
   /**
    * Request limits: body bytes, the request headers' total bytes and count, JSON nesting depth;
    * admission: active jobs per owner, the node's backlog, and the per-owner request rate.
