@@ -1,6 +1,7 @@
 package dev.offload.app;
 
 import dev.offload.cluster.EventBusTls;
+import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.Deployable;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -28,16 +32,27 @@ import java.util.function.Supplier;
  * </ul>
  * and one after: SIGTERM and SIGINT drain the service gracefully ({@link MainVerticle#drain()})
  * and then exit 0; a second signal ends the grace period at once.
+ *
+ * <p>When the service cannot start, whatever the step (the {@code -conf} argument, the config,
+ * the keys, the store, a port), the process prints one line that says why on stderr (the
+ * {@code offload.startup} logger, in the log's format) and exits with {@link StartupFailure}'s
+ * code: 2 for a configuration to fix, 1 for anything else. Vert.x's launcher alone would exit
+ * silently for a refused config, and with a stack trace for the rest.
  */
 public final class Launcher extends VertxApplication implements VertxApplicationHooks {
   private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+  /** Start-up refusals: a logger of their own, whose appender writes to stderr (logback.xml). */
+  private static final Logger STARTUP = LoggerFactory.getLogger("offload.startup");
 
   private final AtomicBoolean stopping = new AtomicBoolean();
+  /** The {@code -conf} argument as given; null when there is none. */
+  private final String confArgument;
   private JsonObject conf = new JsonObject();
   private volatile MainVerticle main;
 
   public Launcher(String[] args) {
     super(args);
+    confArgument = confArgument(args);
   }
 
   public static void main(String[] args) {
@@ -46,13 +61,25 @@ public final class Launcher extends VertxApplication implements VertxApplication
 
   @Override
   public JsonObject afterConfigParsed(JsonObject config) {
+    if (config == null && confArgument != null) {
+      // Vert.x warns and goes on with an empty config: a mistyped path would start on the defaults.
+      refuse(new ConfigException("-conf " + confArgument + ": " + (confArgument.trim().startsWith("{")
+        ? "not a valid JSON object" : Files.isRegularFile(Path.of(confArgument))
+        ? "not a readable file holding a JSON object" : "no such file")));
+    }
     conf = config == null ? new JsonObject() : config;
     return config;
   }
 
   @Override
   public void beforeStartingVertx(HookContext context) {
-    OffloadConfig config = OffloadConfig.from(conf, System.getenv());
+    OffloadConfig config;
+    try {
+      config = OffloadConfig.from(conf, System.getenv());
+    } catch (ConfigException refused) {
+      refuse(refused);
+      return;
+    }
     if (config.clusterTls() != null) {
       EventBusTls.apply(context.vertxOptions().getEventBusOptions(), config.clusterTls());
     }
@@ -71,6 +98,43 @@ public final class Launcher extends VertxApplication implements VertxApplication
       main = verticle;
       return verticle;
     };
+  }
+
+  @Override
+  public void afterFailureToStartVertx(HookContext context, Throwable cause) {
+    refuse(cause == null ? new IllegalStateException("Vert.x did not start within 2 minutes") : cause);
+  }
+
+  @Override
+  public void afterFailureToDeployVerticle(HookContext context, Throwable cause) {
+    refuse(cause == null ? new IllegalStateException("the service did not start within 2 minutes") : cause);
+  }
+
+  /**
+   * Prints why the service did not start and exits with the matching code, before Vert.x's
+   * launcher logs the failure again with its stack trace (kept at DEBUG here).
+   */
+  private static void refuse(Throwable cause) {
+    StartupFailure failure = StartupFailure.of(cause);
+    STARTUP.error(failure.line());
+    if (failure.exitCode() != StartupFailure.CONFIGURATION) {
+      LOG.debug("Start-up failure", cause);
+    }
+    System.exit(failure.exitCode());
+  }
+
+  /** The value of {@code -conf}/{@code --conf} (either spelling, any case, also as {@code -conf=...}). */
+  private static String confArgument(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i].toLowerCase(Locale.ROOT);
+      if ((arg.equals("-conf") || arg.equals("--conf")) && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (arg.startsWith("-conf=") || arg.startsWith("--conf=")) {
+        return args[i].substring(args[i].indexOf('=') + 1);
+      }
+    }
+    return null;
   }
 
   @Override

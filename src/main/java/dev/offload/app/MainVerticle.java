@@ -1,6 +1,7 @@
 package dev.offload.app;
 
 import dev.offload.auth.TokenVerifier;
+import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import dev.offload.http.ConnectionGuard;
 import dev.offload.http.HttpVerticle;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Wires the service in dependency order: config, store, workers, dispatcher, then HTTP, so that
@@ -76,13 +78,18 @@ public final class MainVerticle extends VerticleBase {
     return (settings.runsApi() ? TokenVerifier.create(vertx, settings) : Future.<TokenVerifier>succeededFuture())
       .onSuccess(verifier -> tokens = verifier)
       // The data directory holds every job's input and result: readable by its owner only.
-      .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString(), "rwx------"))
+      .compose(v -> vertx.fileSystem().mkdirs(settings.dataDir().toString(), "rwx------")
+        .recover(failing("cannot create the data directory " + settings.dataDir() + " (config key 'dataDir')")))
       .compose(v -> openStore())
       .onSuccess(opened -> store = opened)
       .onSuccess(v -> readiness = Readiness.create(vertx, store, lifecycle, () -> deployed))
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
-      .compose(v -> settings.runsApi() ? deployHttp(types) : Future.succeededFuture())
-      .compose(v -> settings.management().enabled() ? deployManagement(registry, types) : Future.succeededFuture())
+      .compose(v -> settings.runsApi() ? deployHttp(types).recover(failing("cannot serve the API on "
+        + settings.http().host() + ":" + settings.http().port() + " (config keys 'http.host', 'http.port')"))
+        : Future.succeededFuture())
+      .compose(v -> settings.management().enabled() ? deployManagement(registry, types).recover(failing(
+        "cannot serve the management port on " + settings.management().host() + ":" + settings.management().port()
+          + " (config keys 'management.host', 'management.port')")) : Future.succeededFuture())
       .onFailure(err -> stop())
       .onSuccess(v -> deployed = true)
       .onSuccess(v -> warnIfPlaintextCluster())
@@ -101,8 +108,19 @@ public final class MainVerticle extends VerticleBase {
 
   private Future<JobStore> openStore() {
     return settings.store().isPostgres()
-      ? PostgresStore.open(vertx, settings.store().postgres()).map(store -> store)
-      : SqliteStore.open(vertx, settings.store()).map(store -> store);
+      ? PostgresStore.open(vertx, settings.store().postgres()).<JobStore>map(store -> store)
+        .recover(failing("cannot open the PostgreSQL store (config key 'store.postgres.url')"))
+      : SqliteStore.open(vertx, settings.store()).<JobStore>map(store -> store)
+        .recover(failing("cannot open the SQLite store " + settings.store().sqliteFile()));
+  }
+
+  /**
+   * Gives a start-up step's failure the context an operator needs to act on it (what failed, and
+   * the config keys involved); a {@link ConfigException} already names its key and stays as it is.
+   */
+  private static <T> Function<Throwable, Future<T>> failing(String what) {
+    return err -> Future.failedFuture(err instanceof ConfigException ? err
+      : new IllegalStateException(what + ": " + StartupFailure.describe(err), err));
   }
 
   private Future<?> deployWorkers(JobTypes types) {

@@ -3,8 +3,10 @@ package dev.offload.auth;
 import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,28 +18,54 @@ import java.nio.file.Path;
  * <p>Usage: {@code TokenCli CONFIG_FILE SUBJECT "SCOPES" [TTL_SECONDS]}
  */
 public final class TokenCli {
+  /** The longest lifetime a dev token may have: 30 days. */
+  static final int MAX_TTL_SECONDS = 30 * 24 * 3600;
 
   private TokenCli() {
   }
 
   public static void main(String[] args) throws Exception {
     if (args.length < 3 || args.length > 4) {
-      System.err.println("usage: TokenCli CONFIG_FILE SUBJECT \"SCOPES\" [TTL_SECONDS]");
-      System.exit(2);
+      fail("usage: TokenCli CONFIG_FILE SUBJECT \"SCOPES\" [TTL_SECONDS]");
     }
-    int ttl = args.length == 4 ? Integer.parseInt(args[3]) : 3600;
+    String ttlArgument = args.length == 4 ? args[3] : "3600";
+    if (!ttlArgument.matches("\\d{1,7}") || Integer.parseInt(ttlArgument) < 1
+      || Integer.parseInt(ttlArgument) > MAX_TTL_SECONDS) {
+      fail("TTL must be a whole number of seconds from 1 to " + MAX_TTL_SECONDS + " (30 days), got \"" + ttlArgument
+        + "\"");
+    }
+    if (args[1].isBlank()) {
+      fail("SUB must name the token's owner (the subject), e.g. SUB=alice");
+    }
+    JsonObject json = readConfig(Path.of(args[0]));
     Vertx vertx = Vertx.vertx();
     try {
-      OffloadConfig config = OffloadConfig.from(new JsonObject(Files.readString(Path.of(args[0]))), System.getenv());
+      OffloadConfig config = OffloadConfig.from(json, System.getenv());
       String secret = JwtSetup.secret(vertx, config).await();
-      String token = JwtSetup.sign(JwtSetup.provider(vertx, secret, config.auth()), config.auth(), args[1], args[2], ttl);
-      System.out.println(token);
+      System.out.println(JwtSetup.sign(JwtSetup.provider(vertx, secret, config.auth()), config.auth(), args[1],
+        args[2], Integer.parseInt(ttlArgument)));
     } catch (ConfigException e) {
       // A config that cannot sign (public keys only, say) is a usage error, not a crash.
-      System.err.println("make token: " + e.getMessage());
-      System.exit(2);
-    } finally {
       vertx.close().await();
+      fail(e.getMessage());
     }
+    vertx.close().await();
+  }
+
+  private static JsonObject readConfig(Path file) {
+    try {
+      return new JsonObject(Files.readString(file));
+    } catch (IOException e) {
+      return fail("CONF=" + file + ": cannot read it");
+    } catch (DecodeException e) {
+      return fail("CONF=" + file + ": not a JSON object");
+    }
+  }
+
+  /** One line on stderr and exit 2: every mistake here is the caller's to fix. */
+  private static <T> T fail(String message) {
+    System.err.println("make token: " + message);
+    System.exit(2);
+    return null;
   }
 }

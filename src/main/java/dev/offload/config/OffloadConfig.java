@@ -240,7 +240,8 @@ public record OffloadConfig(
         throw new ConfigException("config keys 'cluster.tls.keyFile', 'cluster.tls.certFile' and "
           + "'cluster.tls.caFile' go together: set all three or none");
       }
-      clusterTls = new ClusterTls(Path.of(key), Path.of(cert), Path.of(ca));
+      clusterTls = new ClusterTls(readable("cluster.tls.keyFile", key), readable("cluster.tls.certFile", cert),
+        readable("cluster.tls.caFile", ca));
     }
     Management management = new Management(
       r.bool("management.enabled", true),
@@ -301,7 +302,8 @@ public record OffloadConfig(
   private static Path readable(String key, String file) {
     Path path = Path.of(file);
     if (!java.nio.file.Files.isReadable(path)) {
-      throw new ConfigException("config key '" + key + "': cannot read " + file);
+      throw new ConfigException("config key '" + key + "' (env " + ConfigReader.envName(key) + "): cannot read "
+        + file);
     }
     return path;
   }
@@ -334,7 +336,8 @@ public record OffloadConfig(
     try {
       return java.nio.file.Files.readString(Path.of(file)).trim();
     } catch (java.io.IOException e) {
-      throw new ConfigException("config key 'store.postgres.passwordFile': cannot read " + file);
+      throw new ConfigException("config key 'store.postgres.passwordFile' (env OFFLOAD_STORE_POSTGRES_PASSWORDFILE): "
+        + "cannot read " + file);
     }
   }
 

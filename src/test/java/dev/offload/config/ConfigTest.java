@@ -225,13 +225,22 @@ class ConfigTest {
   }
 
   @Test
-  void clusterTlsTakesAllThreeFilesOrNone() {
+  void clusterTlsTakesAllThreeReadableFilesOrNone(@TempDir Path dir) throws Exception {
     assertThat(from(new JsonObject()).clusterTls()).isNull();
-    OffloadConfig.ClusterTls tls = from(json("""
-      {"cluster": {"tls": {"keyFile": "n.key", "certFile": "n.crt", "caFile": "ca.crt"}}}""")).clusterTls();
-    assertThat(tls).isEqualTo(new OffloadConfig.ClusterTls(Path.of("n.key"), Path.of("n.crt"), Path.of("ca.crt")));
+    for (String file : new String[] {"n.key", "n.crt", "ca.crt"}) {
+      Files.writeString(dir.resolve(file), "pem");
+    }
+    OffloadConfig.ClusterTls tls = from(new JsonObject().put("cluster", new JsonObject().put("tls", new JsonObject()
+      .put("keyFile", dir.resolve("n.key").toString()).put("certFile", dir.resolve("n.crt").toString())
+      .put("caFile", dir.resolve("ca.crt").toString())))).clusterTls();
+    assertThat(tls).isEqualTo(new OffloadConfig.ClusterTls(dir.resolve("n.key"), dir.resolve("n.crt"),
+      dir.resolve("ca.crt")));
     assertRefused(json("""
       {"cluster": {"tls": {"keyFile": "n.key", "certFile": "n.crt"}}}"""), "cluster.tls.caFile");
+    assertRefused(new JsonObject().put("cluster", new JsonObject().put("tls", new JsonObject()
+      .put("keyFile", dir.resolve("n.key").toString()).put("certFile", dir.resolve("n.crt").toString())
+      .put("caFile", dir.resolve("missing.crt").toString()))), "cluster.tls.caFile", "OFFLOAD_CLUSTER_TLS_CAFILE",
+      "cannot read");
   }
 
   @Test
