@@ -108,7 +108,7 @@ public final class MainVerticle extends VerticleBase {
 
   private Future<JobStore> openStore() {
     return settings.store().isPostgres()
-      ? PostgresStore.open(vertx, settings.store().postgres()).<JobStore>map(store -> store)
+      ? PostgresStore.open(vertx, settings.store().postgres(), settings.store().timeoutSeconds()).<JobStore>map(store -> store)
         .recover(failing("cannot open the PostgreSQL store (config key 'store.postgres.url')"))
       : SqliteStore.open(vertx, settings.store()).<JobStore>map(store -> store)
         .recover(failing("cannot open the SQLite store " + settings.store().sqliteFile()));

@@ -54,9 +54,11 @@ public record OffloadConfig(
 
   /**
    * {@code kind} is {@code sqlite} (embedded, one process; the file lives in the data directory)
-   * or {@code postgres} (shared by every node).
+   * or {@code postgres} (shared by every node). {@code timeoutSeconds}: the longest a request
+   * waits for the store; past it (and whenever the store fails) the answer is {@code 503}.
    */
-  public record Store(String kind, Path sqliteFile, String sqliteSynchronous, int readConnections, Postgres postgres) {
+  public record Store(String kind, Path sqliteFile, String sqliteSynchronous, int readConnections, Postgres postgres,
+                      int timeoutSeconds) {
     public boolean isPostgres() {
       return "postgres".equals(kind);
     }
@@ -201,7 +203,8 @@ public record OffloadConfig(
         r.matching("store.postgres.url", "postgresql://postgres@127.0.0.1:5432/postgres", "postgres(ql)?://.+"),
         r.matching("store.postgres.schema", "offload", "[a-z_][a-z0-9_]{0,62}"),
         r.integer("store.postgres.poolSize", 8, 1, 256),
-        password(r)));
+        password(r)),
+      r.integer("store.timeoutSeconds", 5, 1, 300));
     Auth auth = auth(r, mode, dataDir);
     Limits limits = new Limits(
       r.integer("limits.bodyBytes", 65536, 256, 16 * 1024 * 1024),

@@ -38,8 +38,10 @@ public final class Dispatcher extends VerticleBase {
   private final String node;
   private final JobMetrics metrics;
   private final Map<String, Integer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
-  /** The attempts this node runs, whose leases it renews. */
+  /** The attempts this node runs, whose leases it renews (until their outcome is written). */
   private final Map<UUID, Integer> leases = new HashMap<>();
+  /** Outcomes the store did not take (it was away): written again every lease period until it does. */
+  private final Map<UUID, Outcome> unrecorded = new HashMap<>();
   /** Types that may have due jobs in the store; cleared when a claim comes back short. */
   private final Set<String> maybeQueued = new HashSet<>();
   private boolean pumping;
@@ -85,6 +87,8 @@ public final class Dispatcher extends VerticleBase {
     if (stopped) {
       return;
     }
+    List<Outcome> retry = new ArrayList<>(unrecorded.values());
+    retry.forEach(this::record);
     List<JobStore.Lease> held = new ArrayList<>();
     leases.forEach((id, attempt) -> held.add(new JobStore.Lease(id, attempt)));
     store.renew(held, leaseEnd())
@@ -222,21 +226,32 @@ public final class Dispatcher extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.jobs(type.name()), work, options)
       .map(reply -> Outcome.succeeded(job, reply.body(), Instant.now()))
       .otherwise(failure -> failed(job, failure))
-      .onSuccess(outcome -> ended(job, outcome, System.nanoTime() - started))
-      .compose(outcome -> store.finish(List.of(outcome)))
-      .onFailure(err -> {
-        if (!stopped) {
-          LOG.error("Could not record the outcome of job {} attempt {}; recovery will retry it: {}",
-            job.id(), job.attempts(), err.toString());
-        }
-      })
-      .onComplete(ar -> {
-        leases.remove(job.id(), job.attempts());
+      .onSuccess(outcome -> {
+        ended(job, outcome, System.nanoTime() - started);
         inFlight.merge(type.name(), -1, Integer::sum);
         maybeQueued.add(type.name());
-        drainedIfIdle();
+        record(outcome);
         pump();
       });
+  }
+
+  /**
+   * Writes an attempt's outcome; its lease is let go once it is written. When the store does not
+   * take it, the outcome is kept (and the lease renewed) and written again on the next lease
+   * tick: the job is not run again for an outage. (If the lease lapses meanwhile, recovery
+   * re-queues the job and the late outcome is refused by its attempt number.)
+   */
+  private void record(Outcome outcome) {
+    store.finish(List.of(outcome)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        unrecorded.remove(outcome.id(), outcome);
+        leases.remove(outcome.id(), outcome.attempt());
+        drainedIfIdle();
+      } else if (unrecorded.put(outcome.id(), outcome) == null && !stopped) {
+        LOG.warn("Could not record the outcome of job {} attempt {}; writing it again every {} s: {}",
+          outcome.id(), outcome.attempt(), settings.leaseSeconds() / 3, ar.cause().getMessage());
+      }
+    });
   }
 
   /** Metrics and the job's log line for an attempt that ended. */

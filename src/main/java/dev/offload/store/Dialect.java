@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,7 +20,7 @@ import java.util.regex.Pattern;
 enum Dialect {
   SQLITE {
     @Override
-    String sql(String template) {
+    String translate(String template) {
       return MARKER.matcher(template).replaceAll("?$2");
     }
 
@@ -45,7 +47,7 @@ enum Dialect {
 
   POSTGRES {
     @Override
-    String sql(String template) {
+    String translate(String template) {
       Matcher typed = MARKER.matcher(template);
       String cast = typed.replaceAll(m -> "CAST(\\$" + m.group(2) + " AS "
         + ("json".equals(m.group(1)) ? "jsonb" : "timestamptz") + ")");
@@ -77,8 +79,23 @@ enum Dialect {
   private static final Pattern MARKER = Pattern.compile("\\{(json|time) \\?(\\d+)}");
   private static final Pattern PARAMETER = Pattern.compile("\\?(\\d+)");
 
+  /** Statements already translated: the same few are issued thousands of times a second. */
+  private final Map<String, String> translated = new ConcurrentHashMap<>();
+
   /** The statement in this dialect's syntax. */
-  abstract String sql(String template);
+  String sql(String template) {
+    String sql = translated.get(template);
+    if (sql == null) {
+      sql = translate(template);
+      // Bounded: statements built per call (IN lists) differ only in their number of parameters.
+      if (translated.size() < 1024) {
+        translated.put(template, sql);
+      }
+    }
+    return sql;
+  }
+
+  abstract String translate(String template);
 
   abstract Object id(UUID id);
 

@@ -3,6 +3,7 @@ package dev.offload.store;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -11,12 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The shared store: PostgreSQL through vertx-pg-client, which is asynchronous end to end and
  * pipelines statements on a connection. Offload owns one schema (created if missing; every
  * connection's {@code search_path} points at it), so several deployments, or test runs, can
- * share a database.
+ * share a database. Connections are made and borrowed within the store timeout: while the
+ * database is away, requests are refused at once, and the pools reconnect when it is back.
  */
 public final class PostgresStore {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresStore.class);
@@ -25,23 +28,49 @@ public final class PostgresStore {
   }
 
   /** Connects, creates the schema if needed and brings it up to date. */
-  public static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Postgres config) {
+  public static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Postgres config, int timeoutSeconds) {
+    int timeoutMillis = timeoutSeconds * 1000;
     PgConnectOptions connect = PgConnectOptions.fromUri(config.url())
       .setPipeliningLimit(256)
       .setProperties(Map.of("search_path", config.schema(), "application_name", "offload"));
     if (config.password() != null) {
       connect.setPassword(config.password());
     }
-    Pool writer = PgBuilder.pool().connectingTo(connect)
-      .with(new PoolOptions().setMaxSize(2).setName("offload-pg-writer")).using(vertx).build();
-    Pool readers = PgBuilder.pool().connectingTo(connect)
-      .with(new PoolOptions().setMaxSize(config.poolSize()).setName("offload-pg-readers")).using(vertx).build();
-    SqlJobStore store = new SqlJobStore(vertx, Dialect.POSTGRES, writer, readers, Future::succeededFuture);
+    NetClientOptions network = new NetClientOptions().setConnectTimeout(timeoutMillis);
+    Pool writer = PgBuilder.pool().connectingTo(connect).with(network).with(new PoolOptions().setMaxSize(2)
+      .setConnectionTimeout(timeoutMillis).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+      .setName("offload-pg-writer")).using(vertx).build();
+    Pool readers = PgBuilder.pool().connectingTo(connect).with(network).with(new PoolOptions().setMaxSize(config.poolSize())
+      .setConnectionTimeout(timeoutMillis).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+      .setName("offload-pg-readers")).using(vertx).build();
+    StoreHealth health = new StoreHealth("PostgreSQL");
+    WritePipeline writes = new WritePipeline(vertx, transactions(vertx, writer), timeoutMillis, health);
+    SqlJobStore store = new SqlJobStore(Dialect.POSTGRES, writes, new ClientSql(readers), health, timeoutMillis,
+      () -> Future.join(writer.close(), readers.close()).mapEmpty());
     return PostgresSchema.migrate(writer, config.schema())
       .onSuccess(from -> LOG.info("PostgreSQL store {} (schema {}) ready (version {} -> {})", safeUrl(connect),
         config.schema(), from, PostgresSchema.MIGRATIONS.size()))
       .map(v -> store)
-      .onFailure(err -> store.close());
+      .recover(err -> store.close().transform(ignored -> Future.failedFuture(err)));
+  }
+
+  /**
+   * One transaction on a connection of the writer pool: BEGIN, the work's statements (pipelined:
+   * issued together, answered in order), COMMIT. A transaction still running at the timeout has
+   * its connection closed, which fails it (PostgreSQL rolls back what was not committed) and
+   * gives the pool a fresh connection for the next one.
+   */
+  private static WritePipeline.Transactions transactions(Vertx vertx, Pool writer) {
+    return (work, timeoutMillis) -> writer.getConnection().compose(conn -> {
+      long cut = vertx.setTimer(timeoutMillis, id -> conn.close());
+      return conn.begin()
+        .compose(tx -> work.apply(new ClientSql(conn)).transform(done -> done.succeeded() ? tx.commit()
+          : tx.rollback().transform(ignored -> Future.<Void>failedFuture(done.cause()))))
+        .eventually(() -> {
+          vertx.cancelTimer(cut);
+          return conn.close();
+        });
+    });
   }
 
   /** Host, port and database only: never the password. */

@@ -12,31 +12,29 @@ import dev.offload.jobs.JobStore;
 import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The job store over the Vert.x SQL client API, for SQLite ({@link SqliteStore}) and PostgreSQL
  * ({@link PostgresStore}): the same statements, written once, in each {@link Dialect}.
  *
- * <p>Writes go through {@link GroupCommit}: every write that arrives while a transaction runs
- * shares the next one, and submissions, outcomes and progress reports of a transaction each
- * become one batched statement ({@link Coalescer}). Reads use their own pool.
+ * <p>Writes go through the {@link WritePipeline}: every write that arrives while a transaction
+ * runs shares the next one, and the submissions, outcomes, progress reports and lease renewals
+ * of a transaction each become one batched statement. Reads use their own pool. Whatever the
+ * database does not answer, within the store timeout, is refused with {@code 503} (a
+ * {@link JobException.Kind#UNAVAILABLE} refusal), never a {@code 500} or a hang.
  */
 public final class SqlJobStore implements JobStore {
   private static final String COLUMNS = "id, owner, type, state, input, result, error, progress, attempts, "
@@ -97,44 +95,67 @@ public final class SqlJobStore implements JobStore {
       SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?1
       ORDER BY finished_at LIMIT ?2)""";
 
-  private final Dialect dialect;
-  private final Pool writer;
-  private final Pool readers;
-  private final Supplier<Future<Void>> afterClose;
-  private final GroupCommit commits;
-  private final Coalescer<Submission, JobException> inserts;
-  private final Coalescer<Outcome, Void> outcomes;
-  private final Coalescer<Progress, Void> progressReports;
+  /** A job row's columns by position, in the order of {@link #COLUMNS}. */
+  private static final class Col {
+    static final int ID = 0, OWNER = 1, TYPE = 2, STATE = 3, INPUT = 4, RESULT = 5, ERROR = 6, PROGRESS = 7,
+      ATTEMPTS = 8, MAX_ATTEMPTS = 9, TIMEOUT = 10, CANCEL_REQUESTED = 11, CREATED = 12, STARTED = 13, FINISHED = 14,
+      REQUEST_ID = 15;
+  }
 
-  /** {@code afterClose} runs once both pools are closed (to release a lock file, say). */
-  SqlJobStore(Vertx vertx, Dialect dialect, Pool writer, Pool readers, Supplier<Future<Void>> afterClose) {
-    this.dialect = dialect;
-    this.writer = writer;
-    this.readers = readers;
-    this.afterClose = afterClose;
-    this.commits = new GroupCommit(writer, vertx.getOrCreateContext());
-    this.inserts = new Coalescer<>(commits, this::insertAll);
-    this.outcomes = new Coalescer<>(commits, this::finishAll);
-    this.progressReports = new Coalescer<>(commits, this::progressAll);
+  private final Dialect dialect;
+  private final WritePipeline writes;
+  private final Sql readers;
+  private final StoreHealth health;
+  private final long timeoutMillis;
+  private final Supplier<Future<Void>> close;
+
+  private final WritePipeline.Kind<Submission, JobException> inserts = this::insertAll;
+  private final WritePipeline.Kind<Outcome, Void> outcomes = this::finishAll;
+  private final WritePipeline.Kind<Progress, Void> progressReports = this::progressAll;
+  private final WritePipeline.Kind<Renewal, Void> renewals = this::renewAll;
+  private final WritePipeline.Kind<Claim, List<Job>> claims = WritePipeline.Kind.each(this::claimOne);
+  private final WritePipeline.Kind<Cancel, CancelResult> cancels = WritePipeline.Kind.each(this::cancelOne);
+  private final WritePipeline.Kind<Statement, Integer> statements = WritePipeline.Kind.each(
+    (sql, statement) -> sql.update(statement.sql(), statement.args()));
+
+  /** A write of one statement (recovery, retention ...). */
+  private record Statement(String sql, Tuple args) {
   }
 
   /**
-   * Every write goes through group commit, in a transaction. Besides batching, that matters
-   * because vertx-jdbc-client 5.0.7 leaves a connection in manual-commit mode after its first
-   * transaction (JDBCTxOp calls setAutoCommit(false) after commit): a plain statement on the
-   * SQLite writer would stay uncommitted until the next transaction.
+   * {@code readers} serves the reads; {@code close} closes what the store holds (pools, the
+   * writer, a lock file) once the pipeline is closed.
    */
-  private <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
-    return commits.write(work);
+  SqlJobStore(Dialect dialect, WritePipeline writes, Sql readers, StoreHealth health, long timeoutMillis,
+              Supplier<Future<Void>> close) {
+    this.dialect = dialect;
+    this.writes = writes;
+    this.readers = readers;
+    this.health = health;
+    this.timeoutMillis = timeoutMillis;
+    this.close = close;
   }
 
   /** Transactions committed so far. */
   long commits() {
-    return commits.commits();
+    return writes.commits();
   }
 
   private String sql(String template) {
     return dialect.sql(template);
+  }
+
+  /** A write of one statement, through the pipeline; answers how many rows it changed. */
+  private Future<Integer> writeOne(String template, Tuple args) {
+    return writes.write(statements, new Statement(sql(template), args));
+  }
+
+  /** A read, bounded by the store timeout; a failure is a 503 for the caller. */
+  private <T> Future<T> read(Future<T> read) {
+    return read.timeout(timeoutMillis, TimeUnit.MILLISECONDS).recover(err -> {
+      health.readFailed(err);
+      return Future.failedFuture(health.refusal());
+    });
   }
 
   /** "?1, ?2, ..." for {@code count} parameters starting at {@code first}. */
@@ -149,7 +170,7 @@ public final class SqlJobStore implements JobStore {
   @Override
   public Future<List<JobException>> insert(List<NewJob> jobs, Admission admission) {
     List<Future<JobException>> admitted = new ArrayList<>(jobs.size());
-    jobs.forEach(job -> admitted.add(inserts.add(new Submission(job, admission))));
+    jobs.forEach(job -> admitted.add(writes.write(inserts, new Submission(job, admission))));
     return Future.all(admitted).map(all -> all.<JobException>list());
   }
 
@@ -164,7 +185,7 @@ public final class SqlJobStore implements JobStore {
    * first, which serialises concurrent admissions (on PostgreSQL, across nodes too), so the
    * counts that follow are exact.
    */
-  private Future<List<JobException>> insertAll(SqlConnection conn, List<Submission> submissions) {
+  private Future<List<JobException>> insertAll(Sql sql, List<Submission> submissions) {
     Map<String, Integer> added = new HashMap<>();
     List<Tuple> rows = new ArrayList<>(submissions.size());
     for (Submission submission : submissions) {
@@ -178,13 +199,13 @@ public final class SqlJobStore implements JobStore {
       + "SELECT owner, count(*) FROM jobs WHERE state IN ('queued', 'running') AND owner IN ("
       + parameters(1, owners.size()) + ") GROUP BY owner";
     // Both are issued at once; the connection runs them in order, so the counts include the batch.
-    Future<RowSet<Row>> inserted = conn.preparedQuery(sql(INSERT)).executeBatch(rows);
-    Future<RowSet<Row>> after = conn.preparedQuery(sql(counts)).execute(Tuple.wrap(owners));
-    return Future.all(inserted, after).map(v -> after.result()).compose(counted -> {
-      List<Integer> insertedRows = batchCounts(inserted.result(), submissions.size());
+    Future<List<Integer>> inserted = sql.batch(sql(INSERT), rows);
+    Future<List<Tuple>> after = sql.query(sql(counts), Tuple.wrap(owners));
+    return Future.all(inserted, after).compose(v -> {
+      List<Integer> insertedRows = inserted.result();
       Map<String, Integer> active = new HashMap<>();
       int backlog = 0;
-      for (Row row : counted) {
+      for (Tuple row : after.result()) {
         int count = ((Number) row.getValue(1)).intValue();
         if (row.getValue(0) == null) {
           backlog = count - submissions.size();
@@ -216,15 +237,14 @@ public final class SqlJobStore implements JobStore {
         }
       }
       return refused.isEmpty() ? Future.succeededFuture(refusals)
-        : conn.preparedQuery(sql("DELETE FROM jobs WHERE id IN (" + parameters(1, refused.size()) + ")"))
-          .execute(Tuple.wrap(refused)).map(refusals);
+        : sql.update(sql("DELETE FROM jobs WHERE id IN (" + parameters(1, refused.size()) + ")"), Tuple.wrap(refused))
+          .map(refusals);
     });
   }
 
   @Override
   public Future<Job> find(UUID id) {
-    return readers.preparedQuery(sql(FIND)).execute(Tuple.of(dialect.id(id)))
-      .map(rows -> rows.size() == 0 ? null : first(rows));
+    return read(readers.query(sql(FIND), Tuple.of(dialect.id(id))).map(rows -> rows.isEmpty() ? null : toJob(rows.get(0))));
   }
 
   @Override
@@ -252,8 +272,8 @@ public final class SqlJobStore implements JobStore {
     }
     args.addValue(query.limit() + 1);
     sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?").append(args.size());
-    return readers.preparedQuery(sql(sql.toString())).execute(args).map(rows -> {
-      List<Job> items = new ArrayList<>();
+    return read(readers.query(sql(sql.toString()), args).map(rows -> {
+      List<Job> items = new ArrayList<>(rows.size());
       rows.forEach(row -> items.add(toJob(row)));
       if (items.size() <= query.limit()) {
         return new JobPage(items, null);
@@ -261,39 +281,54 @@ public final class SqlJobStore implements JobStore {
       List<Job> page = List.copyOf(items.subList(0, query.limit()));
       Job last = page.get(page.size() - 1);
       return new JobPage(page, new JobQuery.Cursor(last.createdAt().toEpochMilli(), last.id().toString()));
-    });
+    }));
+  }
+
+  /** A cancellation request: the job and who may cancel it (null: anyone). */
+  private record Cancel(UUID id, String owner) {
   }
 
   @Override
   public Future<CancelResult> cancel(UUID id, String owner) {
+    return writes.write(cancels, new Cancel(id, owner));
+  }
+
+  private Future<CancelResult> cancelOne(Sql sql, Cancel cancel) {
+    Object id = dialect.id(cancel.id());
     Object cancelled = dialect.json(JobError.of(JobError.CANCELLED, "cancelled on request"));
     Object now = dialect.time(Instant.now());
-    return write(conn -> changeOne(conn, CANCEL_QUEUED, Tuple.of(cancelled, now, dialect.id(id), owner),
-        CancelResult.Effect.CANCELLED)
+    return changeOne(sql, CANCEL_QUEUED, Tuple.of(cancelled, now, id, cancel.owner()), CancelResult.Effect.CANCELLED)
       .compose(done -> done != null ? Future.succeededFuture(done)
-        : changeOne(conn, CANCEL_RUNNING, Tuple.of(dialect.id(id), owner), CancelResult.Effect.REQUESTED))
+        : changeOne(sql, CANCEL_RUNNING, Tuple.of(id, cancel.owner()), CancelResult.Effect.REQUESTED))
       .compose(done -> done != null ? Future.succeededFuture(done)
-        : conn.preparedQuery(sql(FIND)).execute(Tuple.of(dialect.id(id))).map(rows -> {
-          Job job = rows.size() == 0 ? null : first(rows);
-          boolean visible = job != null && (owner == null || owner.equals(job.owner()));
+        : sql.query(sql(FIND), Tuple.of(id)).map(rows -> {
+          Job job = rows.isEmpty() ? null : toJob(rows.get(0));
+          boolean visible = job != null && (cancel.owner() == null || cancel.owner().equals(job.owner()));
           return visible ? new CancelResult(job, CancelResult.Effect.ALREADY_FINISHED) : null;
-        })));
+        }));
   }
 
   /** Runs an UPDATE ... RETURNING on at most one job; null when it matched none. */
-  private Future<CancelResult> changeOne(SqlConnection conn, String template, Tuple args, CancelResult.Effect effect) {
-    return conn.preparedQuery(sql(template)).execute(args)
-      .map(rows -> rows.size() == 0 ? null : new CancelResult(first(rows), effect));
+  private Future<CancelResult> changeOne(Sql sql, String template, Tuple args, CancelResult.Effect effect) {
+    return sql.query(sql(template), args).map(rows -> rows.isEmpty() ? null : new CancelResult(toJob(rows.get(0)), effect));
+  }
+
+  /** A claim of up to {@code max} due jobs of a type. */
+  private record Claim(String type, int max, Instant now, String node, Instant leaseUntil) {
   }
 
   @Override
   public Future<List<Job>> claim(String type, int max, Instant now, String node, Instant leaseUntil) {
-    String claim = sql(CLAIM.formatted(dialect.skipLocked()));
-    Tuple args = Tuple.of(dialect.time(now), type, max, node, dialect.time(leaseUntil));
-    return write(conn -> conn.preparedQuery(claim).execute(args)).map(rows -> {
+    return writes.write(claims, new Claim(type, max, now, node, leaseUntil));
+  }
+
+  private Future<List<Job>> claimOne(Sql sql, Claim claim) {
+    Tuple args = Tuple.of(dialect.time(claim.now()), claim.type(), claim.max(), claim.node(),
+      dialect.time(claim.leaseUntil()));
+    return sql.query(sql(CLAIM.formatted(dialect.skipLocked())), args).map(rows -> {
       List<Job> jobs = new ArrayList<>(rows.size());
       rows.forEach(row -> jobs.add(toJob(row)));
-      jobs.sort(java.util.Comparator.comparing(Job::createdAt));
+      jobs.sort(Comparator.comparing(Job::createdAt));
       return jobs;
     });
   }
@@ -301,41 +336,47 @@ public final class SqlJobStore implements JobStore {
   @Override
   public Future<Void> finish(List<Outcome> outcomes) {
     List<Future<Void>> written = new ArrayList<>(outcomes.size());
-    outcomes.forEach(outcome -> written.add(this.outcomes.add(outcome)));
+    outcomes.forEach(outcome -> written.add(writes.write(this.outcomes, outcome)));
     return Future.all(written).mapEmpty();
   }
 
-  private Future<List<Void>> finishAll(SqlConnection conn, List<Outcome> outcomes) {
+  private Future<List<Void>> finishAll(Sql sql, List<Outcome> outcomes) {
     Object cancelled = dialect.json(JobError.of(JobError.CANCELLED, "cancelled on request"));
     List<Tuple> rows = new ArrayList<>(outcomes.size());
     for (Outcome o : outcomes) {
       rows.add(Tuple.of(dialect.id(o.id()), o.attempt(), o.state().wire(), dialect.json(o.result()), cancelled,
         dialect.json(o.error()), dialect.time(o.runAt()), dialect.time(o.at()), o.counted()));
     }
-    return conn.preparedQuery(sql(FINISH)).executeBatch(rows).map(v -> nulls(outcomes.size()));
+    return sql.batch(sql(FINISH), rows).map(v -> nulls(outcomes.size()));
   }
 
   @Override
   public Future<Void> progress(List<Progress> updates) {
     List<Future<Void>> written = new ArrayList<>(updates.size());
-    updates.forEach(update -> written.add(progressReports.add(update)));
+    updates.forEach(update -> written.add(writes.write(progressReports, update)));
     return Future.all(written).mapEmpty();
   }
 
-  private Future<List<Void>> progressAll(SqlConnection conn, List<Progress> updates) {
+  private Future<List<Void>> progressAll(Sql sql, List<Progress> updates) {
     List<Tuple> rows = new ArrayList<>(updates.size());
     updates.forEach(p -> rows.add(Tuple.of(p.value(), dialect.id(p.id()), p.attempt())));
-    return conn.preparedQuery(sql(PROGRESS)).executeBatch(rows).map(v -> nulls(updates.size()));
+    return sql.batch(sql(PROGRESS), rows).map(v -> nulls(updates.size()));
+  }
+
+  /** Leases to extend until {@code until}. */
+  private record Renewal(List<Lease> leases, Instant until) {
   }
 
   @Override
   public Future<Void> renew(List<Lease> leases, Instant until) {
-    if (leases.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    List<Tuple> rows = new ArrayList<>(leases.size());
-    leases.forEach(lease -> rows.add(Tuple.of(dialect.time(until), dialect.id(lease.id()), lease.attempt())));
-    return write(conn -> conn.preparedQuery(sql(RENEW)).executeBatch(rows)).mapEmpty();
+    return leases.isEmpty() ? Future.succeededFuture() : writes.write(renewals, new Renewal(leases, until));
+  }
+
+  private Future<List<Void>> renewAll(Sql sql, List<Renewal> renewals) {
+    List<Tuple> rows = new ArrayList<>();
+    renewals.forEach(renewal -> renewal.leases().forEach(lease ->
+      rows.add(Tuple.of(dialect.time(renewal.until()), dialect.id(lease.id()), lease.attempt()))));
+    return sql.batch(sql(RENEW), rows).map(v -> nulls(renewals.size()));
   }
 
   /**
@@ -343,16 +384,14 @@ public final class SqlJobStore implements JobStore {
    * running when it opens was left by a dead process.
    */
   Future<Void> expireAllLeases() {
-    return write(conn -> conn.preparedQuery(sql("UPDATE jobs SET lease_until = NULL WHERE state = 'running'"))
-      .execute()).mapEmpty();
+    return writeOne("UPDATE jobs SET lease_until = NULL WHERE state = 'running'", Tuple.tuple()).mapEmpty();
   }
 
   @Override
   public Future<Integer> recover(Instant now) {
     Object cancelled = dialect.json(JobError.of(JobError.CANCELLED, "cancelled on request"));
     Object lost = dialect.json(JobError.of(JobError.LOST, "the process running this job stopped before it finished"));
-    return write(conn -> conn.preparedQuery(sql(RECOVER)).execute(Tuple.of(cancelled, lost, dialect.time(now))))
-      .map(RowSet::rowCount);
+    return writeOne(RECOVER, Tuple.of(cancelled, lost, dialect.time(now)));
   }
 
   @Override
@@ -360,83 +399,69 @@ public final class SqlJobStore implements JobStore {
     Object cancelled = dialect.json(JobError.of(JobError.CANCELLED, "cancelled on request"));
     Object interrupted = dialect.json(JobError.of(JobError.INTERRUPTED,
       "the node running this attempt shut down; the job runs again"));
-    return write(conn -> conn.preparedQuery(sql(REQUEUE)).execute(Tuple.of(cancelled, interrupted,
-      dialect.time(now), node))).map(RowSet::rowCount);
+    return writeOne(REQUEUE, Tuple.of(cancelled, interrupted, dialect.time(now), node));
   }
 
   @Override
   public Future<Integer> purgeFinished(Instant before, int limit) {
-    return write(conn -> conn.preparedQuery(sql(PURGE)).execute(Tuple.of(dialect.time(before), limit)))
-      .map(RowSet::rowCount);
+    return writeOne(PURGE, Tuple.of(dialect.time(before), limit));
   }
 
   @Override
   public Future<Map<String, Long>> queuedByType() {
-    return readers.query("SELECT type, count(*) FROM jobs WHERE state = 'queued' GROUP BY type").execute()
+    return read(readers.query("SELECT type, count(*) FROM jobs WHERE state = 'queued' GROUP BY type", Tuple.tuple())
       .map(rows -> {
         Map<String, Long> counts = new HashMap<>();
         rows.forEach(row -> counts.put(row.getString(0), ((Number) row.getValue(1)).longValue()));
         return counts;
-      });
+      }));
   }
 
   @Override
   public Future<Integer> flagQueued(String type, JsonObject error) {
-    return write(conn -> conn.preparedQuery(sql("UPDATE jobs SET error = ?1 WHERE type = ?2 AND state = 'queued' "
-      + "AND error IS NULL")).execute(Tuple.of(dialect.json(error), type))).map(RowSet::rowCount);
+    return writeOne("UPDATE jobs SET error = ?1 WHERE type = ?2 AND state = 'queued' AND error IS NULL",
+      Tuple.of(dialect.json(error), type));
   }
 
+  /**
+   * Reads answer, and so do writes: while the last transaction failed, a write that changes
+   * nothing goes through the pipeline to find out whether the store accepts writes again (a full
+   * disk still serves reads).
+   */
   @Override
   public Future<Void> ping() {
-    return readers.query("SELECT 1").execute().mapEmpty();
+    Future<Void> reads = read(readers.query("SELECT 1", Tuple.tuple())).mapEmpty();
+    return health.failing() ? reads.compose(v -> writeOne("UPDATE queue_depth SET queued = queued", Tuple.tuple()))
+      .mapEmpty() : reads;
   }
 
   @Override
   public Future<Void> close() {
-    return Future.join(writer.close(), readers.close()).eventually(afterClose::get).mapEmpty();
-  }
-
-  /**
-   * The rows each statement of a batch (without RETURNING) changed. vertx-pg-client answers one
-   * row set per statement; vertx-jdbc-client one row set whose rows hold the counts.
-   */
-  private static List<Integer> batchCounts(RowSet<Row> result, int statements) {
-    List<Integer> counts = new ArrayList<>(statements);
-    if (result.next() == null && result.size() == statements) {
-      result.forEach(row -> counts.add(((Number) row.getValue(0)).intValue()));
-    } else {
-      for (RowSet<Row> each = result; each != null; each = each.next()) {
-        counts.add(each.rowCount());
-      }
-    }
-    return counts;
+    writes.close();
+    return close.get();
   }
 
   private static List<Void> nulls(int size) {
     return Collections.nCopies(size, null);
   }
 
-  private static Job first(RowSet<Row> rows) {
-    return toJob(rows.iterator().next());
-  }
-
-  private static Job toJob(Row row) {
+  private static Job toJob(Tuple row) {
     return new Job(
-      Dialect.id(row.getValue("id")),
-      row.getString("owner"),
-      row.getString("type"),
-      JobState.parse(row.getString("state")),
-      Dialect.json(row.getValue("input")),
-      Dialect.json(row.getValue("result")),
-      Dialect.json(row.getValue("error")),
-      row.getDouble("progress"),
-      row.getInteger("attempts"),
-      row.getInteger("max_attempts"),
-      row.getInteger("timeout_seconds"),
-      Dialect.bool(row.getValue("cancel_requested")),
-      Dialect.time(row.getValue("created_at")),
-      Dialect.time(row.getValue("started_at")),
-      Dialect.time(row.getValue("finished_at")),
-      row.getString("request_id"));
+      Dialect.id(row.getValue(Col.ID)),
+      row.getString(Col.OWNER),
+      row.getString(Col.TYPE),
+      JobState.parse(row.getString(Col.STATE)),
+      Dialect.json(row.getValue(Col.INPUT)),
+      Dialect.json(row.getValue(Col.RESULT)),
+      Dialect.json(row.getValue(Col.ERROR)),
+      row.getValue(Col.PROGRESS) == null ? null : ((Number) row.getValue(Col.PROGRESS)).doubleValue(),
+      ((Number) row.getValue(Col.ATTEMPTS)).intValue(),
+      ((Number) row.getValue(Col.MAX_ATTEMPTS)).intValue(),
+      ((Number) row.getValue(Col.TIMEOUT)).intValue(),
+      Dialect.bool(row.getValue(Col.CANCEL_REQUESTED)),
+      Dialect.time(row.getValue(Col.CREATED)),
+      Dialect.time(row.getValue(Col.STARTED)),
+      Dialect.time(row.getValue(Col.FINISHED)),
+      row.getString(Col.REQUEST_ID));
   }
 }

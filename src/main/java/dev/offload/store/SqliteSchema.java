@@ -1,9 +1,10 @@
 package dev.offload.store;
 
 import io.vertx.core.Future;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlConnection;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 
 /**
@@ -70,28 +71,28 @@ final class SqliteSchema {
   }
 
   /** Brings the database to the latest version; returns the version it was at. */
-  static Future<Integer> migrate(Pool writer) {
-    return writer.withConnection(conn -> conn.query("PRAGMA user_version").execute()
-      .map(rows -> rows.iterator().next().getInteger(0))
-      .compose(current -> apply(conn, current).map(current)));
-  }
-
-  private static Future<Void> apply(SqlConnection conn, int current) {
-    Future<Void> chain = Future.succeededFuture();
-    for (int i = current; i < MIGRATIONS.size(); i++) {
-      int version = i + 1;
-      List<String> statements = MIGRATIONS.get(i);
-      chain = chain.compose(v -> conn.begin().compose(tx -> {
-        Future<Void> steps = Future.succeededFuture();
-        for (String sql : statements) {
-          steps = steps.compose(x -> conn.query(sql).execute().mapEmpty());
+  static Future<Integer> migrate(SqliteWriter writer) {
+    return writer.withConnection(connection -> {
+      int current;
+      try (Statement statement = connection.createStatement();
+           ResultSet version = statement.executeQuery("PRAGMA user_version")) {
+        current = version.getInt(1);
+      }
+      // Each migration and its version number in one transaction (the writer is never in auto-commit).
+      for (int i = current; i < MIGRATIONS.size(); i++) {
+        try (Statement statement = connection.createStatement()) {
+          for (String sql : MIGRATIONS.get(i)) {
+            statement.executeUpdate(sql);
+          }
+          statement.executeUpdate("PRAGMA user_version = " + (i + 1));
+          connection.commit();
+        } catch (SQLException e) {
+          connection.rollback();
+          throw e;
         }
-        return steps
-          .compose(x -> conn.query("PRAGMA user_version = " + version).execute().mapEmpty())
-          .compose(x -> tx.commit())
-          .recover(err -> tx.rollback().transform(r -> Future.failedFuture(err)));
-      }));
-    }
-    return chain;
+      }
+      connection.commit();
+      return current;
+    });
   }
 }

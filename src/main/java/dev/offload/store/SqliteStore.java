@@ -14,10 +14,10 @@ import org.sqlite.SQLiteDataSource;
 import java.nio.file.Path;
 
 /**
- * The embedded store: one SQLite file in WAL mode, reached through vertx-jdbc-client (which
- * runs each JDBC call on a worker thread, never on the event loop). All writes go through one
- * connection (SQLite allows one writer at a time); reads use their own small pool, which WAL
- * lets run beside the writer. One process per file, enforced by a lock file.
+ * The embedded store: one SQLite file in WAL mode. Every write goes through one plain JDBC
+ * connection on its own thread ({@link SqliteWriter}: SQLite allows one writer at a time); reads
+ * use a small pool through vertx-jdbc-client (JDBC calls on worker threads, never on the event
+ * loop), which WAL lets read beside the writer. One process per file, enforced by a lock file.
  */
 public final class SqliteStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
@@ -28,30 +28,39 @@ public final class SqliteStore {
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   public static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Store config) {
     Path lockFile = config.sqliteFile().resolveSibling(config.sqliteFile().getFileName() + ".lock");
-    return vertx.executeBlocking(() -> FileLock.acquire(lockFile))
+    return vertx.executeBlocking(() -> DataDirectoryLock.acquire(lockFile))
       .compose(lock -> open(vertx, config, lock));
   }
 
-  private static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Store config, FileLock lock) {
+  private static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Store config, DataDirectoryLock lock) {
     String url = "jdbc:sqlite:" + config.sqliteFile().toAbsolutePath();
-    Pool writer = JDBCPool.pool(vertx, dataSource(url, config, true), new PoolOptions().setMaxSize(1)
-      .setName("offload-sqlite-writer"));
-    Pool readers = JDBCPool.pool(vertx, dataSource(url, config, false),
-      new PoolOptions().setMaxSize(config.readConnections()).setName("offload-sqlite-readers"));
-    SqlJobStore store = new SqlJobStore(vertx, Dialect.SQLITE, writer, readers, () -> vertx.executeBlocking(() -> {
-      lock.close();
-      return null;
-    }));
-    // The lock file makes this the only process on the file: every lease still held is a dead one's.
-    return SqliteSchema.migrate(writer)
-      .compose(from -> store.expireAllLeases().map(from))
-      .onSuccess(from -> LOG.info("SQLite store {} ready (schema version {} -> {})", config.sqliteFile(), from,
-        SqliteSchema.MIGRATIONS.size()))
-      .map(v -> store)
-      .onFailure(err -> store.close());
+    return SqliteWriter.open(url, sqlite(config, true))
+      .recover(err -> vertx.executeBlocking(() -> {
+        lock.close();
+        return null;
+      }).transform(ignored -> Future.failedFuture(err)))
+      .compose(writer -> {
+        Pool readers = JDBCPool.pool(vertx, dataSource(url, config),
+          new PoolOptions().setMaxSize(config.readConnections()).setName("offload-sqlite-readers"));
+        StoreHealth health = new StoreHealth("SQLite");
+        long timeout = config.timeoutSeconds() * 1000L;
+        WritePipeline writes = new WritePipeline(vertx, writer, timeout, health);
+        SqlJobStore store = new SqlJobStore(Dialect.SQLITE, writes, new ClientSql(readers), health, timeout,
+          () -> Future.join(readers.close(), writer.close()).eventually(() -> vertx.executeBlocking(() -> {
+            lock.close();
+            return null;
+          })).mapEmpty());
+        // The lock file makes this the only process on the file: every lease still held is a dead one's.
+        return SqliteSchema.migrate(writer)
+          .compose(from -> store.expireAllLeases().map(from))
+          .onSuccess(from -> LOG.info("SQLite store {} ready (schema version {} -> {})", config.sqliteFile(), from,
+            SqliteSchema.MIGRATIONS.size()))
+          .map(store)
+          .recover(err -> store.close().transform(ignored -> Future.failedFuture(err)));
+      });
   }
 
-  private static SQLiteDataSource dataSource(String url, OffloadConfig.Store config, boolean writer) {
+  private static SQLiteConfig sqlite(OffloadConfig.Store config, boolean writer) {
     SQLiteConfig sqlite = new SQLiteConfig();
     sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
     // FULL: a commit is on disk (fsync) before 202 is sent, even across power loss. Group commit
@@ -61,7 +70,11 @@ public final class SqliteStore {
     if (writer) {
       sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
     }
-    SQLiteDataSource dataSource = new SQLiteDataSource(sqlite);
+    return sqlite;
+  }
+
+  private static SQLiteDataSource dataSource(String url, OffloadConfig.Store config) {
+    SQLiteDataSource dataSource = new SQLiteDataSource(sqlite(config, false));
     dataSource.setUrl(url);
     return dataSource;
   }

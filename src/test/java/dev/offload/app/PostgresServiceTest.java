@@ -7,6 +7,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.offload.support.ProblemAssert;
+import dev.offload.support.TcpRelay;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,44 +73,60 @@ class PostgresServiceTest {
     again.stop();
   }
 
+  /**
+   * PostgreSQL cut off for real (the relay between the service and the database closes, then
+   * listens again on the same port): while it is away, submissions and reads get 503 with
+   * Retry-After at once, never a 500 or a hang, and readiness is down; once it is back, the
+   * service heals by itself: new submissions are accepted and every job accepted before, or
+   * after, the outage succeeds, including those whose outcome fell in the outage.
+   */
   @Test
-  void readinessGoesDownWhileTheDatabaseIsUnreachableAndBackUpAfter(Vertx vertx, @TempDir Path dir) {
+  void anOutageIsAnsweredWith503AndTheServiceHealsWhenTheDatabaseIsBack(Vertx vertx, @TempDir Path dir) {
     this.vertx = vertx;
     schema = TestPostgres.freshSchema(vertx);
-    // The service reaches PostgreSQL through a TCP relay the test can cut.
-    java.net.URI pg = java.net.URI.create(TestPostgres.URL.replaceFirst("^postgres(ql)?://", "http://"));
-    io.vertx.core.net.NetClient upstream = vertx.createNetClient();
-    java.util.Set<io.vertx.core.net.NetSocket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
-    io.vertx.core.net.NetServer relay = TestService.await(vertx.createNetServer().connectHandler(client -> {
-      if (cut.get()) {
-        client.close();
-        return;
-      }
-      client.pause();
-      upstream.connect(pg.getPort() > 0 ? pg.getPort() : 5432, pg.getHost()).onSuccess(server -> {
-        open.add(client);
-        open.add(server);
-        client.pipeTo(server);
-        server.pipeTo(client);
-        client.resume();
-      }).onFailure(err -> client.close());
-    }).listen(0, "127.0.0.1"));
-    String viaRelay = TestPostgres.URL.replace(pg.getHost() + ":" + pg.getPort(), "127.0.0.1:" + relay.actualPort());
+    URI pg = URI.create(TestPostgres.URL.replaceFirst("^postgres(ql)?://", "http://"));
+    TcpRelay relay = TcpRelay.start(vertx, pg.getHost(), pg.getPort() > 0 ? pg.getPort() : 5432);
     JsonObject config = config(dir);
-    config.getJsonObject("store").getJsonObject("postgres").put("url", viaRelay);
+    config.getJsonObject("store").put("timeoutSeconds", 2).getJsonObject("postgres")
+      .put("url", TestPostgres.URL.replace(pg.getHost() + ":" + pg.getPort(), "127.0.0.1:" + relay.port()));
     TestService service = TestService.start(vertx, config);
+    String alice = service.token("alice", TestService.READ_WRITE);
     assertThat(service.get("/health/ready", null).statusCode()).isEqualTo(200);
+    List<String> accepted = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      // Running when the database goes: their outcomes come in during the outage.
+      accepted.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 1)).getString("id"));
+    }
+    service.awaitState(alice, accepted.get(0), Duration.ofSeconds(10), "running");
 
-    cut.set(true);
-    open.forEach(io.vertx.core.net.NetSocket::close);
+    relay.cut();
+    for (int i = 0; i < 3; i++) {
+      long started = System.nanoTime();
+      HttpResponse<Buffer> refused = service.post("/api/v1/jobs", alice,
+        new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0)));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered within the store timeout")
+        .isLessThan(Duration.ofSeconds(4));
+      ProblemAssert.assertProblem(refused, 503);
+      assertThat(refused.getHeader("Retry-After")).isEqualTo("2");
+      assertThat(refused.bodyAsJsonObject().getString("detail")).contains("job store is not available");
+    }
+    ProblemAssert.assertProblem(service.get("/api/v1/jobs/" + accepted.get(0), alice), 503);
     awaitReadiness(service, 503);
     assertThat(service.get("/health/live", null).statusCode()).as("alive all the same").isEqualTo(200);
+    // The outage outlasts the running jobs: the workers finish them while their outcomes cannot be written.
+    TestService.poll(() -> service.scrape().value("offload_jobs_succeeded_total", "type", "sleep"),
+      finished -> finished >= 10, Duration.ofSeconds(10));
 
-    cut.set(false);
+    relay.restore();
     awaitReadiness(service, 200);
+    for (int i = 0; i < 5; i++) {
+      accepted.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id"));
+    }
+    for (String id : accepted) {
+      service.awaitState(alice, id, Duration.ofSeconds(30), "succeeded");
+    }
     service.stop();
-    TestService.await(relay.close());
+    relay.close();
   }
 
   private static void awaitReadiness(TestService service, int status) {

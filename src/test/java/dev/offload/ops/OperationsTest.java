@@ -46,9 +46,7 @@ class OperationsTest {
   }
 
   private static Scrape scrape(TestService service) {
-    HttpResponse<Buffer> response = management(service, "/metrics");
-    assertThat(response.statusCode()).isEqualTo(200);
-    return Scrape.parse(response.bodyAsString());
+    return service.scrape();
   }
 
   @Test

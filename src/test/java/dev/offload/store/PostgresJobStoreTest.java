@@ -17,7 +17,7 @@ class PostgresJobStoreTest extends JobStoreContract {
     if (schema == null) {
       schema = TestPostgres.freshSchema(vertx);
     }
-    return PostgresStore.open(vertx, TestPostgres.config(schema));
+    return PostgresStore.open(vertx, TestPostgres.config(schema), 5);
   }
 
   @AfterEach
@@ -30,8 +30,8 @@ class PostgresJobStoreTest extends JobStoreContract {
 
   @Test
   void nodesStartingTogetherMigrateOnce() {
-    SqlJobStore second = await(PostgresStore.open(vertx, TestPostgres.config(schema)));
-    SqlJobStore third = await(PostgresStore.open(vertx, TestPostgres.config(schema)));
+    SqlJobStore second = await(PostgresStore.open(vertx, TestPostgres.config(schema), 5));
+    SqlJobStore third = await(PostgresStore.open(vertx, TestPostgres.config(schema), 5));
     assertThat(await(second.ping())).isNull();
     await(Future.all(second.close(), third.close()));
   }

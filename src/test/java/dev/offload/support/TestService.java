@@ -112,6 +112,15 @@ public final class TestService {
     return request;
   }
 
+  /** One scrape of the management port's {@code /metrics}. */
+  public Scrape scrape() {
+    HttpResponse<Buffer> response = await(client.get(main.managementPort(), "127.0.0.1", "/metrics").send());
+    if (response.statusCode() != 200) {
+      throw new AssertionError("GET /metrics answered " + response.statusCode());
+    }
+    return Scrape.parse(response.bodyAsString());
+  }
+
   public HttpResponse<Buffer> get(String path, String token) {
     return await(request(HttpMethod.GET, path, token).send());
   }

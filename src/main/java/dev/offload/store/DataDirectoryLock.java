@@ -2,6 +2,7 @@ package dev.offload.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -11,19 +12,19 @@ import java.nio.file.StandardOpenOption;
  * store would each "recover" the other's running jobs and run them twice; the second one
  * refuses to start instead.
  */
-final class FileLock implements AutoCloseable {
+final class DataDirectoryLock implements AutoCloseable {
   private final FileChannel channel;
-  private final java.nio.channels.FileLock lock;
+  private final FileLock lock;
 
-  private FileLock(FileChannel channel, java.nio.channels.FileLock lock) {
+  private DataDirectoryLock(FileChannel channel, FileLock lock) {
     this.channel = channel;
     this.lock = lock;
   }
 
   /** Blocking: call from a worker thread. */
-  static FileLock acquire(Path path) throws IOException {
+  static DataDirectoryLock acquire(Path path) throws IOException {
     FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    java.nio.channels.FileLock lock;
+    FileLock lock;
     try {
       lock = channel.tryLock();
     } catch (OverlappingFileLockException heldInThisJvm) {
@@ -34,7 +35,7 @@ final class FileLock implements AutoCloseable {
       throw new IllegalStateException("another Offload process is using this data directory (" + path
         + " is locked); the embedded SQLite store serves one process only");
     }
-    return new FileLock(channel, lock);
+    return new DataDirectoryLock(channel, lock);
   }
 
   @Override
