@@ -12,6 +12,7 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * The embedded store: one SQLite file in WAL mode. Every write goes through one plain JDBC
@@ -27,12 +28,19 @@ public final class SqliteStore {
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   public static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Store config) {
-    Path lockFile = config.sqliteFile().resolveSibling(config.sqliteFile().getFileName() + ".lock");
-    return vertx.executeBlocking(() -> DataDirectoryLock.acquire(lockFile))
-      .compose(lock -> open(vertx, config, lock));
+    return open(vertx, config, UnaryOperator.identity());
   }
 
-  private static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Store config, DataDirectoryLock lock) {
+  /** {@code around} wraps the writer's transactions (tests inject faults with it). */
+  static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Store config,
+                                  UnaryOperator<WritePipeline.Transactions> around) {
+    Path lockFile = config.sqliteFile().resolveSibling(config.sqliteFile().getFileName() + ".lock");
+    return vertx.executeBlocking(() -> DataDirectoryLock.acquire(lockFile))
+      .compose(lock -> open(vertx, config, lock, around));
+  }
+
+  private static Future<SqlJobStore> open(Vertx vertx, OffloadConfig.Store config, DataDirectoryLock lock,
+                                          UnaryOperator<WritePipeline.Transactions> around) {
     String url = "jdbc:sqlite:" + config.sqliteFile().toAbsolutePath();
     return SqliteWriter.open(url, sqlite(config, true))
       .recover(err -> vertx.executeBlocking(() -> {
@@ -44,7 +52,7 @@ public final class SqliteStore {
           new PoolOptions().setMaxSize(config.readConnections()).setName("offload-sqlite-readers"));
         StoreHealth health = new StoreHealth("SQLite");
         long timeout = config.timeoutSeconds() * 1000L;
-        WritePipeline writes = new WritePipeline(vertx, writer, timeout, health);
+        WritePipeline writes = new WritePipeline(vertx, around.apply(writer), timeout, health);
         SqlJobStore store = new SqlJobStore(Dialect.SQLITE, writes, new ClientSql(readers), health, timeout,
           () -> Future.join(readers.close(), writer.close()).eventually(() -> vertx.executeBlocking(() -> {
             lock.close();

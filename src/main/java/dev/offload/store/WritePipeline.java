@@ -154,7 +154,12 @@ final class WritePipeline {
       Map<Write<?, ?>, Object> results = new IdentityHashMap<>(batch.size());
       runningSince = System.nanoTime();
       running = batch;
-      Future<Void> transaction = transactions.run(sql -> issue(sql, batch, results), timeoutNanos / 1_000_000);
+      Future<Void> transaction;
+      try {
+        transaction = transactions.run(sql -> issue(sql, batch, results), timeoutNanos / 1_000_000);
+      } catch (RuntimeException bug) {
+        transaction = Future.failedFuture(bug);
+      }
       if (!transaction.isComplete()) {
         transaction.onComplete(ar -> {
           ended(batch, results, ar);
