@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.Validator;
 
 import java.time.Instant;
 import java.util.List;
@@ -15,19 +14,6 @@ import java.util.UUID;
 public final class JobService {
   /** How long a client should wait before polling a job or retrying a refused submission. */
   public static final int RETRY_AFTER_SECONDS = 1;
-  private static final Validator SUBMISSION = JobTypes.validator(new JsonObject("""
-    {
-      "type": "object",
-      "additionalProperties": false,
-      "required": ["type", "input"],
-      "properties": {
-        "type": {"type": "string", "minLength": 1, "maxLength": 64},
-        "input": {"type": "object"},
-        "maxAttempts": {"type": "integer", "minimum": 1, "maximum": 100},
-        "timeoutSeconds": {"type": "integer", "minimum": 1, "maximum": 604800}
-      }
-    }"""));
-
   private final Vertx vertx;
   private final JobStore store;
   private final JobTypes types;
@@ -107,23 +93,20 @@ public final class JobService {
   }
 
   private NewJob validate(Caller caller, JsonObject body, String requestId) {
-    String problem = JobTypes.problemWith(SUBMISSION, body);
-    if (problem != null) {
-      throw new JobException(JobException.Kind.INVALID, "invalid submission: " + problem);
-    }
-    JobType type = types.get(body.getString("type"));
+    Submission submission = Submission.parse(body);
+    JobType type = types.get(submission.type());
     if (type == null) {
       throw new JobException(JobException.Kind.INVALID,
-        "unknown job type '" + body.getString("type") + "'; see GET /api/v1/job-types");
+        "unknown job type '" + submission.type() + "'; see GET /api/v1/job-types");
     }
-    JsonObject input = body.getJsonObject("input");
-    problem = JobTypes.problemWith(type.inputValidator(), input);
+    JsonObject input = submission.input();
+    String problem = type.inputSchema().problemWith(input);
     if (problem != null) {
       throw new JobException(JobException.Kind.INVALID, "invalid input for type '" + type.name() + "': " + problem);
     }
     return new NewJob(UUID.randomUUID(), caller.subject(), type.name(), input,
-      body.getInteger("maxAttempts", type.maxAttempts()),
-      body.getInteger("timeoutSeconds", type.timeoutFor(input)),
+      submission.maxAttempts() != null ? submission.maxAttempts() : type.maxAttempts(),
+      submission.timeoutSeconds() != null ? submission.timeoutSeconds() : type.timeoutFor(input),
       Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), requestId);
   }
 

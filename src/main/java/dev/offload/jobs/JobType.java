@@ -1,14 +1,13 @@
 package dev.offload.jobs;
 
 import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.Validator;
 
 /**
  * A job handler with its effective settings (handler defaults overridden by config) and its
- * compiled input validator.
+ * compiled input schema.
  */
 public record JobType(JobHandler handler, int concurrency, Integer timeoutSeconds, int maxAttempts,
-                      Validator inputValidator) {
+                      InputSchema inputSchema) {
 
   public String name() {
     return handler.type();
@@ -22,7 +21,7 @@ public record JobType(JobHandler handler, int concurrency, Integer timeoutSecond
     return new JsonObject()
       .put("type", name())
       .put("description", handler.description())
-      .put("inputSchema", handler.inputSchema())
+      .put("inputSchema", inputSchema.json())
       .put("timeoutSeconds", timeoutSeconds != null ? timeoutSeconds : handler.timeoutSeconds())
       .put("maxAttempts", maxAttempts);
   }

@@ -3,12 +3,6 @@ package dev.offload.jobs;
 import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.Draft;
-import io.vertx.json.schema.JsonSchema;
-import io.vertx.json.schema.JsonSchemaOptions;
-import io.vertx.json.schema.OutputFormat;
-import io.vertx.json.schema.OutputUnit;
-import io.vertx.json.schema.Validator;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,10 +15,6 @@ import java.util.regex.Pattern;
 /** The job types this node knows, loaded with {@link ServiceLoader} and configured once at start. */
 public final class JobTypes {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
-  private static final JsonSchemaOptions SCHEMA_OPTIONS = new JsonSchemaOptions()
-    .setDraft(Draft.DRAFT202012)
-    .setBaseUri("https://offload.dev/schemas/")
-    .setOutputFormat(OutputFormat.Basic);
 
   private final Map<String, JobType> types;
 
@@ -56,8 +46,8 @@ public final class JobTypes {
         ? config.workers().blockingThreads() : config.workers().asyncConcurrency();
       int concurrency = settings.concurrency() != null ? settings.concurrency() : defaultConcurrency;
       int maxAttempts = settings.maxAttempts() != null ? settings.maxAttempts() : handler.maxAttempts();
-      Validator validator = validator(handler.inputSchema());
-      types.put(name, new JobType(handler, concurrency, settings.timeoutSeconds(), maxAttempts, validator));
+      types.put(name, new JobType(handler, concurrency, settings.timeoutSeconds(), maxAttempts,
+        InputSchema.compile(handler.inputSchema())));
     }
     for (String configured : config.jobTypes().keySet()) {
       if (!types.containsKey(configured)) {
@@ -75,27 +65,5 @@ public final class JobTypes {
 
   public Collection<JobType> all() {
     return new TreeMap<>(types).values();
-  }
-
-  /** Validates {@code input} against the type's schema; returns null when valid, else a short reason. */
-  public static String problemWith(Validator validator, Object input) {
-    OutputUnit result = validator.validate(input);
-    if (Boolean.TRUE.equals(result.getValid())) {
-      return null;
-    }
-    // The deepest keyword names the real cause ("type" rather than the "properties" around it).
-    OutputUnit cause = result.getErrors() == null ? result : result.getErrors().stream()
-      .max(java.util.Comparator.comparingInt(e -> String.valueOf(e.getKeywordLocation()).length()))
-      .orElse(result);
-    String where = String.valueOf(cause.getInstanceLocation()).replaceFirst("^#", "");
-    if (String.valueOf(cause.getKeywordLocation()).endsWith("/additionalProperties")) {
-      return "property '" + where.substring(where.lastIndexOf('/') + 1) + "' is not allowed";
-    }
-    return (where.isEmpty() ? "" : where + ": ") + cause.getError();
-  }
-
-  /** Compiles a schema with the options every Offload schema uses. */
-  public static Validator validator(JsonObject schema) {
-    return Validator.create(JsonSchema.of(schema), SCHEMA_OPTIONS);
   }
 }

@@ -204,7 +204,7 @@ class JobApiTest {
       .put("input", new JsonObject().put("seconds", "ten")));
     assertProblem(wrongType, 400);
     assertThat(wrongType.bodyAsJsonObject().getString("detail"))
-      .isEqualTo("invalid input for type 'sleep': /seconds: Instance type string is invalid. Expected integer");
+      .isEqualTo("invalid input for type 'sleep': /seconds: string found, integer expected");
     assertProblem(service.post("/api/v1/jobs", alice, new JsonObject().put("type", "primes")
       .put("input", new JsonObject().put("limit", 3_000_000_000L))), 400);
     assertProblem(service.post("/api/v1/jobs", alice, new JsonObject().put("type", "primes")

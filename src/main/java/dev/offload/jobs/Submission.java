@@ -1,0 +1,54 @@
+package dev.offload.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+/**
+ * The envelope of a submission ({@code {"type", "input", "maxAttempts"?, "timeoutSeconds"?}}),
+ * read field by field: a typed parse, with the same refusals a JSON Schema of it would give
+ * (unknown properties, types, ranges) and none of its cost on the hot path. Null fields are
+ * absent ones.
+ */
+record Submission(String type, JsonObject input, Integer maxAttempts, Integer timeoutSeconds) {
+  static final int MAX_TYPE_LENGTH = 64;
+  static final int MAX_ATTEMPTS = 100;
+  static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+  private static final Set<String> FIELDS = Set.of("type", "input", "maxAttempts", "timeoutSeconds");
+
+  /** Reads {@code body}; throws a {@link JobException.Kind#INVALID} refusal naming the first problem. */
+  static Submission parse(JsonObject body) {
+    for (String name : body.fieldNames()) {
+      if (!FIELDS.contains(name)) {
+        throw invalid("property '" + name + "' is not allowed");
+      }
+    }
+    if (!(body.getValue("type") instanceof String type) || type.isEmpty() || type.length() > MAX_TYPE_LENGTH) {
+      throw invalid(body.containsKey("type") ? "/type: must be a string of 1 to " + MAX_TYPE_LENGTH + " characters"
+        : "required property 'type' not found");
+    }
+    if (!(body.getValue("input") instanceof JsonObject input)) {
+      throw invalid(body.containsKey("input") ? "/input: must be an object" : "required property 'input' not found");
+    }
+    return new Submission(type, input, integer(body, "maxAttempts", MAX_ATTEMPTS),
+      integer(body, "timeoutSeconds", MAX_TIMEOUT_SECONDS));
+  }
+
+  /** An optional whole number from 1 to {@code max}. */
+  private static Integer integer(JsonObject body, String name, int max) {
+    Object value = body.getValue(name);
+    if (value == null && !body.containsKey(name)) {
+      return null;
+    }
+    boolean whole = value instanceof Integer || value instanceof Long
+      || value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue());
+    if (!whole || ((Number) value).doubleValue() < 1 || ((Number) value).doubleValue() > max) {
+      throw invalid("/" + name + ": must be an integer from 1 to " + max);
+    }
+    return ((Number) value).intValue();
+  }
+
+  private static JobException invalid(String problem) {
+    return new JobException(JobException.Kind.INVALID, "invalid submission: " + problem);
+  }
+}
