@@ -145,6 +145,7 @@ public final class MainVerticle extends VerticleBase {
     }
     ConnectionGuard guard = new ConnectionGuard(settings.http().maxConnections(),
       settings.http().headerTimeoutSeconds() * 1000L);
+    metrics.gauge("offload.http.server.connections", "API connections open on this node", guard::open);
     return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
       .compose(v -> vertx.deployVerticle(() -> {
         HttpVerticle verticle = new HttpVerticle(settings, store, types, tokens, limiter, guard, metrics, lifecycle,

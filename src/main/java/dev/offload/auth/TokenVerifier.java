@@ -30,7 +30,8 @@ import java.util.List;
  * {@code minRefreshSeconds}, so tokens with made-up key ids cannot make this node hammer the
  * issuer. A failed refresh keeps the keys it had. Fetches are asynchronous: the event loop never
  * waits for them. Signature checks run on the event loop: an RS256/ES256/EdDSA verification
- * takes tens of microseconds.
+ * takes tens of microseconds; a token verified in the last minute is not checked again
+ * ({@link VerifiedTokens}).
  */
 public final class TokenVerifier {
   private static final Logger LOG = LoggerFactory.getLogger(TokenVerifier.class);
@@ -39,6 +40,7 @@ public final class TokenVerifier {
   private final OffloadConfig.Auth auth;
   private final JWTAuthOptions fixedKeys;
   private final JwksSource jwks;
+  private final VerifiedTokens verified;
   private volatile JWTAuth jwt;
   private volatile long lastLoadNanos;
   private Future<Void> refreshing;
@@ -48,6 +50,7 @@ public final class TokenVerifier {
     this.auth = auth;
     this.fixedKeys = fixedKeys;
     this.jwks = jwks;
+    this.verified = new VerifiedTokens(auth.leewaySeconds());
   }
 
   /** Loads every configured key; fails, so that start-up stops, when one cannot be used. */
@@ -73,7 +76,11 @@ public final class TokenVerifier {
 
   /** The token's verified claims as a vertx-auth user, or a failure saying why it is refused. */
   public Future<User> authenticate(String token) {
-    return verify(token).recover(err -> {
+    User known = verified.get(token);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    return verify(token).onSuccess(user -> verified.put(token, user)).recover(err -> {
       if (err instanceof NoSuchKeyIdException && jwks != null && jwks.remote() && mayRefresh()) {
         return refresh().compose(v -> verify(token));
       }
@@ -123,6 +130,7 @@ public final class TokenVerifier {
       JWTAuthOptions options = new JWTAuthOptions(fixedKeys);
       keySet.forEach(options::addJwk);
       jwt = JwtSetup.provider(vertx, options, auth);
+      verified.clear();
       return null;
     });
   }

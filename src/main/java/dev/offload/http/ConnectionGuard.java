@@ -31,6 +31,11 @@ public final class ConnectionGuard {
     this.headerTimeoutNanos = headerTimeoutMillis * 1_000_000;
   }
 
+  /** The API connections open on this node now. */
+  public int open() {
+    return open.get();
+  }
+
   /** One HTTP verticle's connections; used only on that verticle's event loop. */
   final class Watch {
     private final Vertx vertx;

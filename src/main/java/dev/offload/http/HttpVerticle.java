@@ -115,7 +115,7 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
 
     // On every response, errors included.
-    router.route().handler(RequestLog::begin);
+    router.route().handler(RequestLog.create(new HttpMetrics(metrics.registry())));
     router.route().handler(CSPHandler.create().setDirective("default-src", "'none'")
         .setDirective("frame-ancestors", "'none'"))
       .handler(XFrameHandler.create(XFrameHandler.DENY))

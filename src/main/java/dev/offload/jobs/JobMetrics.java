@@ -34,6 +34,11 @@ public final class JobMetrics {
     this.registry = registry;
   }
 
+  /** The registry these meters are in (for the HTTP layer's own). */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
   /** A submission was accepted (committed). */
   public void submitted(String type) {
     counter("offload.jobs.submitted", "type", type).increment();

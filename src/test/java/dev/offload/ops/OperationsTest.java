@@ -88,7 +88,11 @@ class OperationsTest {
       assertThat(before.value("offload_jobs_run_time_seconds_count", "outcome", "succeeded", "type", "sleep"))
         .isEqualTo(2);
       assertThat(before.has("offload_event_loop_lag_seconds{thread=\"vert.x-eventloop-thread-")).isTrue();
-      assertThat(before.has("vertx_http_server_requests_total")).as("Vert.x's own HTTP metrics").isTrue();
+      assertThat(before.value("offload_http_server_requests_seconds_count", "code", "202", "method", "POST", "route",
+        "/api/v1/jobs")).as("the API's requests, by route template").isEqualTo(5);
+      assertThat(before.value("offload_http_server_requests_seconds_count", "code", "429", "method", "POST", "route",
+        "/api/v1/jobs")).isEqualTo(1);
+      assertThat(before.has("offload_http_server_connections")).isTrue();
       assertThat(before.has("jvm_memory_used_bytes")).isTrue();
 
       // A running job is counted cancelled when its attempt has stopped.
