@@ -109,10 +109,11 @@ public record OffloadConfig(
 
   /**
    * Request limits: body bytes, the request headers' total bytes and count, JSON nesting depth;
-   * admission: active jobs per owner, the node's backlog, and the per-owner request rate.
+   * admission: active jobs per owner, the node's backlog, and the per-owner request rate; batch
+   * submissions: at most {@code batchJobs} jobs in a body of at most {@code batchBodyBytes}.
    */
   public record Limits(int bodyBytes, int headerBytes, int headerCount, int activeJobsPerOwner, int backlog, Rate rate,
-                       int jsonDepth) {
+                       int jsonDepth, int batchJobs, int batchBodyBytes) {
   }
 
   /** Requests per owner per node: a token bucket of {@code burst} tokens refilled at {@code perSecond}. */
@@ -217,7 +218,9 @@ public record OffloadConfig(
         r.bool("limits.rate.enabled", true),
         r.integer("limits.rate.perSecond", 100, 1, 1_000_000),
         r.integer("limits.rate.burst", 200, 1, 10_000_000)),
-      r.integer("limits.jsonDepth", 32, 2, 1000));
+      r.integer("limits.jsonDepth", 32, 2, 1000),
+      r.integer("limits.batchJobs", 1000, 1, 100_000),
+      r.integer("limits.batchBodyBytes", 4 * 1024 * 1024, 1024, 64 * 1024 * 1024));
     Workers workers = new Workers(
       r.integer("workers.blockingThreads", Math.max(1, cores - 1), 1, 1024),
       r.integer("workers.asyncConcurrency", 256, 1, CONSUMER_BUFFER),

@@ -22,6 +22,8 @@ final class Audit {
   /** Set by the job routes once they know them. */
   static final String JOB = "offload.audit.job";
   static final String TYPE = "offload.audit.type";
+  /** How many jobs a batch submission stored. */
+  static final String COUNT = "offload.audit.count";
 
   private Audit() {
   }
@@ -54,6 +56,9 @@ final class Audit {
       .put("path", ctx.request().path())
       .put("requestId", RequestLog.requestIdOf(ctx))
       .put("client", client == null ? null : client.hostAddress());
+    if (ctx.get(COUNT) != null) {
+      entry.put("jobs", ctx.<Integer>get(COUNT));
+    }
     LOG.info(entry.encode());
   }
 }

@@ -142,6 +142,8 @@ public final class HttpVerticle extends VerticleBase {
     // small limit: this API only takes small JSON documents); then the token and the rate limit.
     router.route("/api/v1/*").handler(Audit.trail());
     router.route("/api/v1/*").handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
+    // A batch may be larger than one submission; the first body handler that runs reads the body.
+    router.route(JobRoutes.BATCH).handler(BodyHandler.create(false).setBodyLimit(config.limits().batchBodyBytes()));
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
     router.route("/api/v1/*").handler(auth);
     if (limiter != null) {
@@ -150,6 +152,8 @@ public final class HttpVerticle extends VerticleBase {
 
     router.post(JobRoutes.JOBS).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
       .handler(jobs::submitJob);
+    router.post(JobRoutes.BATCH).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+      .handler(jobs::submitBatch);
     router.get(JobRoutes.JOBS).handler(BearerAuth.require(Scopes.READ)).handler(jobs::listJobs);
     router.get(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.READ)).handler(jobs::getJob);
     router.delete(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.WRITE)).handler(jobs::cancelJob);

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 /** The handlers of the {@code /api/v1} routes; each turns HTTP into one {@link JobService} call and back. */
 final class JobRoutes {
   static final String JOBS = "/api/v1/jobs";
+  static final String BATCH = JOBS + "/batch";
   private static final String JSON = "application/json";
   private static final Pattern UUID_TEXT =
     Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -50,6 +51,25 @@ final class JobRoutes {
         .putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS))
         .putHeader("Content-Type", JSON)
         .end(job.toJson().encode()))
+      .onFailure(ctx::fail);
+  }
+
+  void submitBatch(RoutingContext ctx) {
+    Object parsed = ctx.body().buffer() == null ? null : json.parse(ctx.body().buffer());
+    if (!(parsed instanceof JsonObject body)) {
+      throw invalid("the body must be a JSON object");
+    }
+    jobs.submitBatch(BearerAuth.caller(ctx), body, RequestLog.requestIdOf(ctx))
+      .onSuccess(queued -> {
+        ctx.put(Audit.COUNT, queued.size());
+        JsonArray items = new JsonArray(new java.util.ArrayList<>(queued.size()));
+        queued.forEach(job -> items.add(job.toJson()));
+        ctx.response()
+          .setStatusCode(202)
+          .putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS))
+          .putHeader("Content-Type", JSON)
+          .end(new JsonObject().put("items", items).encode());
+      })
       .onFailure(ctx::fail);
   }
 

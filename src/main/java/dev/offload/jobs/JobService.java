@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /** The use cases behind the API: submit, read, list and cancel jobs. One instance per HTTP verticle. */
@@ -20,6 +23,7 @@ public final class JobService {
   private final Admission admission;
   private final JobMetrics metrics;
   private final Lifecycle lifecycle;
+  private final int batchJobs;
 
   public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig.Limits limits, JobMetrics metrics,
                     Lifecycle lifecycle) {
@@ -29,6 +33,7 @@ public final class JobService {
     this.admission = new Admission(limits.backlog(), limits.activeJobsPerOwner());
     this.metrics = metrics;
     this.lifecycle = lifecycle;
+    this.batchJobs = limits.batchJobs();
   }
 
   /**
@@ -36,26 +41,62 @@ public final class JobService {
    * commits concurrent submissions together (group commit), so this costs no disk sync of its own.
    */
   public Future<Job> submit(Caller caller, JsonObject body, String requestId) {
+    return submitAll(caller, List.of(body), requestId, "").map(jobs -> jobs.get(0));
+  }
+
+  /**
+   * A batch ({@code {"jobs": [submission, ...]}}, 1 to {@code limits.batchJobs} of them): each is
+   * validated as a single submission (a refusal names its index, {@code jobs[3]: ...}), and they
+   * are admitted and stored all or none, in one transaction. The jobs come back in order.
+   */
+  public Future<List<Job>> submitBatch(Caller caller, JsonObject body, String requestId) {
+    for (String name : body.fieldNames()) {
+      if (!name.equals("jobs")) {
+        return Future.failedFuture(invalid("invalid batch: property '" + name + "' is not allowed"));
+      }
+    }
+    if (!(body.getValue("jobs") instanceof JsonArray items) || items.isEmpty() || items.size() > batchJobs) {
+      return Future.failedFuture(invalid("invalid batch: 'jobs' must be a list of 1 to " + batchJobs + " submissions"));
+    }
+    List<JsonObject> submissions = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.getValue(i) instanceof JsonObject submission)) {
+        return Future.failedFuture(invalid("jobs[" + i + "]: invalid submission: must be an object"));
+      }
+      submissions.add(submission);
+    }
+    return submitAll(caller, submissions, requestId, "jobs[%d]: ");
+  }
+
+  /** Validates every submission (a refusal prefixed with {@code where}, formatted with its index), then stores them all or none. */
+  private Future<List<Job>> submitAll(Caller caller, List<JsonObject> bodies, String requestId, String where) {
     if (lifecycle.draining()) {
       metrics.refused("draining");
       return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
         "this node is shutting down; submit again (to another node)", RETRY_AFTER_SECONDS));
     }
-    NewJob job;
-    try {
-      job = validate(caller, body, requestId);
-    } catch (JobException e) {
-      return Future.failedFuture(e);
+    List<NewJob> jobs = new ArrayList<>(bodies.size());
+    for (int i = 0; i < bodies.size(); i++) {
+      try {
+        jobs.add(validate(caller, bodies.get(i), requestId));
+      } catch (JobException e) {
+        return Future.failedFuture(where.isEmpty() ? e : invalid(String.format(where, i) + e.getMessage()));
+      }
     }
-    return store.insert(List.of(job), admission).compose(refusals -> {
-      JobException refusal = refusals.get(0);
+    return store.insert(jobs, admission).compose(refusal -> {
       if (refusal != null) {
         metrics.refused(refusal.kind() == JobException.Kind.QUOTA ? "quota" : "backlog");
         return Future.failedFuture(refusal);
       }
-      metrics.submitted(job.type());
-      vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray().add(job.type())));
-      return Future.succeededFuture(job.toQueuedJob());
+      Set<String> types = new TreeSet<>();
+      List<Job> queued = new ArrayList<>(jobs.size());
+      for (NewJob job : jobs) {
+        metrics.submitted(job.type());
+        types.add(job.type());
+        queued.add(job.toQueuedJob());
+      }
+      vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray(new ArrayList<>(types))));
+      return Future.succeededFuture(queued);
     });
   }
 
@@ -108,6 +149,10 @@ public final class JobService {
       submission.maxAttempts() != null ? submission.maxAttempts() : type.maxAttempts(),
       submission.timeoutSeconds() != null ? submission.timeoutSeconds() : type.timeoutFor(input),
       Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), requestId);
+  }
+
+  private static JobException invalid(String detail) {
+    return new JobException(JobException.Kind.INVALID, detail);
   }
 
   private static JobException notFound(UUID id) {

@@ -14,10 +14,11 @@ import java.util.UUID;
 public interface JobStore {
 
   /**
-   * Admits and inserts a batch in one transaction (one disk sync for many submissions). Returns,
-   * in order, null for each stored job or the {@link JobException} that refused it (quota, backlog).
+   * Admits and inserts one submission (a job, or a batch of them), all or none: null when every
+   * job is stored, else the {@link JobException} that refused them all (quota, backlog). Concurrent
+   * submissions share one transaction (one disk sync), each admitted on its own.
    */
-  Future<List<JobException>> insert(List<NewJob> jobs, Admission admission);
+  Future<JobException> insert(List<NewJob> jobs, Admission admission);
 
   /** The job, or null. */
   Future<Job> find(UUID id);

@@ -20,8 +20,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -168,78 +170,105 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<JobException>> insert(List<NewJob> jobs, Admission admission) {
-    List<Future<JobException>> admitted = new ArrayList<>(jobs.size());
-    jobs.forEach(job -> admitted.add(writes.write(inserts, new Submission(job, admission))));
-    return Future.all(admitted).map(all -> all.<JobException>list());
+  public Future<JobException> insert(List<NewJob> jobs, Admission admission) {
+    return writes.write(inserts, new Submission(jobs, admission));
   }
 
-  /** A job to insert with the limits it is admitted against. */
-  private record Submission(NewJob job, Admission admission) {
+  /** One caller's jobs (a submission, or a batch) and the limits they are admitted against, all or none. */
+  private record Submission(List<NewJob> jobs, Admission admission) {
   }
 
   /**
-   * Inserts every submission of a transaction with one batched statement. Admission is
-   * optimistic: insert and count in the same pipelined round trip, then take back (still inside
-   * the transaction) the jobs that did not fit. Inserting updates the {@code queue_depth} row
-   * first, which serialises concurrent admissions (on PostgreSQL, across nodes too), so the
-   * counts that follow are exact.
+   * Inserts every job of every submission of a transaction with one batched statement.
+   * Admission is optimistic: insert and count in the same pipelined round trip, then take back
+   * (still inside the transaction) the submissions that did not fit, whole. Inserting updates the
+   * {@code queue_depth} row first, which serialises concurrent admissions (on PostgreSQL, across
+   * nodes too), so the counts that follow are exact.
    */
   private Future<List<JobException>> insertAll(Sql sql, List<Submission> submissions) {
-    Map<String, Integer> added = new HashMap<>();
-    List<Tuple> rows = new ArrayList<>(submissions.size());
+    List<Tuple> rows = new ArrayList<>();
+    Set<String> owners = new LinkedHashSet<>();
     for (Submission submission : submissions) {
-      NewJob job = submission.job();
-      added.merge(job.owner(), 1, Integer::sum);
-      rows.add(Tuple.of(dialect.id(job.id()), job.owner(), job.type(), dialect.json(job.input()), job.maxAttempts(),
-        job.timeoutSeconds(), dialect.time(job.createdAt()), dialect.time(job.createdAt()), job.requestId()));
+      for (NewJob job : submission.jobs()) {
+        owners.add(job.owner());
+        rows.add(Tuple.of(dialect.id(job.id()), job.owner(), job.type(), dialect.json(job.input()), job.maxAttempts(),
+          job.timeoutSeconds(), dialect.time(job.createdAt()), dialect.time(job.createdAt()), job.requestId()));
+      }
     }
-    List<Object> owners = new ArrayList<>(added.keySet());
     String counts = "SELECT NULL, queued FROM queue_depth UNION ALL "
       + "SELECT owner, count(*) FROM jobs WHERE state IN ('queued', 'running') AND owner IN ("
       + parameters(1, owners.size()) + ") GROUP BY owner";
     // Both are issued at once; the connection runs them in order, so the counts include the batch.
     Future<List<Integer>> inserted = sql.batch(sql(INSERT), rows);
-    Future<List<Tuple>> after = sql.query(sql(counts), Tuple.wrap(owners));
+    Future<List<Tuple>> after = sql.query(sql(counts), Tuple.wrap(new ArrayList<>(owners)));
     return Future.all(inserted, after).compose(v -> {
-      List<Integer> insertedRows = inserted.result();
+      // The counts include every row inserted here: take them out to get the counts before.
+      int queued = 0;
       Map<String, Integer> active = new HashMap<>();
-      int backlog = 0;
       for (Tuple row : after.result()) {
         int count = ((Number) row.getValue(1)).intValue();
         if (row.getValue(0) == null) {
-          backlog = count - submissions.size();
+          queued = count;
         } else {
-          active.put(row.getString(0), count - added.get(row.getString(0)));
+          active.put(row.getString(0), count);
         }
       }
-      for (int i = 0; i < submissions.size(); i++) {
-        if (insertedRows.get(i) == 0) {
-          // Counted above as if inserted: take it back from the counts.
-          backlog--;
-          active.merge(submissions.get(i).job().owner(), -1, Integer::sum);
+      List<Integer> insertedRows = inserted.result();
+      int row = 0;
+      for (Submission submission : submissions) {
+        for (NewJob job : submission.jobs()) {
+          int n = insertedRows.get(row++);
+          queued -= n;
+          active.merge(job.owner(), -n, Integer::sum);
         }
       }
-      List<NewJob> jobs = new ArrayList<>(submissions.size());
-      List<Admission> limits = new ArrayList<>(submissions.size());
-      submissions.forEach(submission -> {
-        jobs.add(submission.job());
-        limits.add(submission.admission());
-      });
-      List<JobException> refusals = new ArrayList<>(Admission.decide(jobs, limits, backlog, active));
+      // Then admit each submission, whole, in order of arrival.
+      List<JobException> refusals = new ArrayList<>(submissions.size());
       List<Object> refused = new ArrayList<>();
-      for (int i = 0; i < submissions.size(); i++) {
-        if (insertedRows.get(i) == 0) {
-          refusals.set(i, new JobException(JobException.Kind.CONFLICT, "a job with id "
-            + submissions.get(i).job().id() + " already exists"));
-        } else if (refusals.get(i) != null) {
-          refused.add(dialect.id(submissions.get(i).job().id()));
+      row = 0;
+      for (Submission submission : submissions) {
+        List<NewJob> jobs = submission.jobs();
+        boolean duplicate = false;
+        for (int i = 0; i < jobs.size(); i++) {
+          duplicate |= insertedRows.get(row + i) == 0;
         }
+        JobException refusal = duplicate
+          ? new JobException(JobException.Kind.CONFLICT, "a job with one of these ids already exists")
+          : admit(submission, queued, active);
+        if (refusal == null) {
+          queued += jobs.size();
+          jobs.forEach(job -> active.merge(job.owner(), 1, Integer::sum));
+        } else {
+          for (int i = 0; i < jobs.size(); i++) {
+            if (insertedRows.get(row + i) > 0) {
+              refused.add(dialect.id(jobs.get(i).id()));
+            }
+          }
+        }
+        refusals.add(refusal);
+        row += jobs.size();
       }
       return refused.isEmpty() ? Future.succeededFuture(refusals)
         : sql.update(sql("DELETE FROM jobs WHERE id IN (" + parameters(1, refused.size()) + ")"), Tuple.wrap(refused))
           .map(refusals);
     });
+  }
+
+  /** Whether all of a submission's jobs fit, in the backlog and in each owner's quota: null when they do. */
+  private static JobException admit(Submission submission, int queued, Map<String, Integer> active) {
+    JobException refusal = submission.admission().backlogRefusal(queued, submission.jobs().size());
+    if (refusal != null) {
+      return refusal;
+    }
+    Map<String, Integer> adding = new HashMap<>();
+    submission.jobs().forEach(job -> adding.merge(job.owner(), 1, Integer::sum));
+    for (Map.Entry<String, Integer> owner : adding.entrySet()) {
+      refusal = submission.admission().quotaRefusal(active.getOrDefault(owner.getKey(), 0), owner.getValue());
+      if (refusal != null) {
+        return refusal;
+      }
+    }
+    return null;
   }
 
   @Override

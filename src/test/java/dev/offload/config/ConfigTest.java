@@ -77,7 +77,8 @@ class ConfigTest {
     assertThat(config.http().host()).isEqualTo("0.0.0.0");
     assertThat(config.http().port()).isEqualTo(8443);
     assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/offload"));
-    assertThat(config.limits()).isEqualTo(new OffloadConfig.Limits(1024, 16384, 64, 5, 50, new OffloadConfig.Rate(true, 10, 20), 32));
+    assertThat(config.limits()).isEqualTo(new OffloadConfig.Limits(1024, 16384, 64, 5, 50, new OffloadConfig.Rate(true, 10, 20), 32,
+      1000, 4 * 1024 * 1024));
   }
 
   @Test

@@ -60,7 +60,7 @@ abstract class JobStoreContract {
   }
 
   private NewJob insert(NewJob job) {
-    assertThat(await(store.insert(List.of(job), ROOMY))).containsOnlyNulls();
+    assertThat(await(store.insert(List.of(job), ROOMY))).isNull();
     return job;
   }
 
@@ -73,18 +73,41 @@ abstract class JobStoreContract {
   }
 
   @Test
-  void admissionCountsTheBatchItselfAgainstBacklogAndQuota() {
-    List<NewJob> batch = List.of(job("alice", 3, 0), job("alice", 3, 1), job("alice", 3, 2), job("bob", 3, 3),
-      job("carol", 3, 4));
-    List<JobException> refusals = await(store.insert(batch, new Admission(3, 2)));
+  void aBatchIsAdmittedWholeOrNotAtAll() {
+    insert(job("alice", 3, 0));
+    List<NewJob> overQuota = List.of(job("alice", 3, 1), job("alice", 3, 2));
+    JobException quota = await(store.insert(overQuota, new Admission(10, 2)));
+    assertThat(quota.kind()).isEqualTo(JobException.Kind.QUOTA);
+    assertThat(quota.getMessage()).contains("you have 1 active jobs and submit 2, the most allowed is 2");
+    List<NewJob> overBacklog = List.of(job("bob", 3, 3), job("bob", 3, 4), job("bob", 3, 5));
+    assertThat(await(store.insert(overBacklog, new Admission(3, 10))).kind()).isEqualTo(JobException.Kind.BACKLOG);
+    for (NewJob refused : concat(overQuota, overBacklog)) {
+      assertThat(await(store.find(refused.id()))).as("nothing of a refused batch is stored").isNull();
+    }
 
-    assertThat(refusals.get(0)).isNull();
-    assertThat(refusals.get(1)).isNull();
-    assertThat(refusals.get(2).kind()).isEqualTo(JobException.Kind.QUOTA);
-    assertThat(refusals.get(3)).isNull();
-    assertThat(refusals.get(4).kind()).isEqualTo(JobException.Kind.BACKLOG);
-    assertThat(await(store.find(batch.get(2).id()))).isNull();
-    assertThat(await(store.find(batch.get(4).id()))).isNull();
+    List<NewJob> fits = List.of(job("bob", 3, 6), job("bob", 3, 7));
+    assertThat(await(store.insert(fits, new Admission(3, 10)))).isNull();
+    assertThat(await(store.list(new JobQuery("bob", null, null, 10, null))).items()).extracting(Job::id)
+      .containsExactly(fits.get(1).id(), fits.get(0).id());
+  }
+
+  @Test
+  void concurrentSubmissionsInOneTransactionAreAdmittedOneByOne() {
+    List<Future<JobException>> submitted = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      submitted.add(store.insert(List.of(job("carol", 3, i)), new Admission(1000, 2)));
+    }
+    List<JobException> refusals = new ArrayList<>();
+    submitted.forEach(submission -> refusals.add(await(submission)));
+    assertThat(refusals.stream().filter(java.util.Objects::isNull)).as("two fit carol's quota of 2").hasSize(2);
+    assertThat(refusals.stream().filter(java.util.Objects::nonNull)).allSatisfy(refusal ->
+      assertThat(refusal.kind()).isEqualTo(JobException.Kind.QUOTA));
+  }
+
+  private static List<NewJob> concat(List<NewJob> a, List<NewJob> b) {
+    List<NewJob> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   @Test
@@ -276,23 +299,23 @@ abstract class JobStoreContract {
     NewJob a = insert(job("alice", 2, 0));
     NewJob b = insert(job("alice", 2, 1));
     insert(job("alice", 2, 2));
-    assertThat(await(store.insert(List.of(job("bob", 3, 3)), backlogOfThree)).get(0).kind())
+    assertThat(await(store.insert(List.of(job("bob", 3, 3)), backlogOfThree)).kind())
       .isEqualTo(JobException.Kind.BACKLOG);
 
     // Claimed (out), retried (in), cancelled while queued (out): room for exactly one more each time.
     Job running = await(claim("sleep", 1, now.plusSeconds(1))).get(0);
     assertThat(running.id()).isEqualTo(a.id());
-    assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree))).containsOnlyNulls();
-    assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree)).get(0)).isNotNull();
+    assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree))).isNull();
+    assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree))).isNotNull();
     await(store.cancel(b.id(), null));
-    assertThat(await(store.insert(List.of(job("bob", 3, 6)), backlogOfThree))).containsOnlyNulls();
+    assertThat(await(store.insert(List.of(job("bob", 3, 6)), backlogOfThree))).isNull();
     await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
-    assertThat(await(store.insert(List.of(job("bob", 3, 7)), backlogOfThree)).get(0)).isNotNull();
+    assertThat(await(store.insert(List.of(job("bob", 3, 7)), backlogOfThree))).isNotNull();
     await(claim("sleep", 10, now.plusSeconds(10)));
-    List<JobException> refusals = await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10),
-      job("bob", 3, 11)), backlogOfThree));
-    assertThat(refusals.subList(0, 3)).containsOnlyNulls();
-    assertThat(refusals.get(3).kind()).isEqualTo(JobException.Kind.BACKLOG);
+    assertThat(await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10), job("bob", 3, 11)),
+      backlogOfThree)).kind()).as("four do not fit an empty backlog of three").isEqualTo(JobException.Kind.BACKLOG);
+    assertThat(await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10)), backlogOfThree)))
+      .isNull();
   }
 
   @Test
