@@ -211,14 +211,14 @@ public final class Dispatcher extends VerticleBase {
     });
   }
 
-  private void run(JobType type, Job job) {
+  private void run(JobType type, Attempt job) {
     inFlight.merge(type.name(), 1, Integer::sum);
-    leases.put(job.id(), job.attempts());
+    leases.put(job.id(), job.attempt());
     long started = System.nanoTime();
     metrics.started(job, Instant.now());
     JsonObject work = new JsonObject()
       .put("id", job.id().toString())
-      .put("attempt", job.attempts())
+      .put("attempt", job.attempt())
       .put("input", job.input());
     // Local only: this node claimed the job for its own workers' capacity. (In a cluster, a plain
     // send would pick any node's consumer and overload it.)
@@ -255,13 +255,13 @@ public final class Dispatcher extends VerticleBase {
   }
 
   /** Metrics and the job's log line for an attempt that ended. */
-  private void ended(Job job, Outcome outcome, long runNanos) {
+  private void ended(Attempt job, Outcome outcome, long runNanos) {
     metrics.finished(job.type(), outcome, runNanos);
     boolean failed = outcome.error() != null && outcome.state() != JobState.CANCELLED;
     LOG.atLevel(failed ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG)
       .addKeyValue("jobId", job.id())
       .addKeyValue("type", job.type())
-      .addKeyValue("attempt", job.attempts())
+      .addKeyValue("attempt", job.attempt())
       .addKeyValue("requestId", job.requestId())
       .addKeyValue("outcome", outcome.state().wire())
       .addKeyValue("code", outcome.error() == null ? null : outcome.error().getString("code"))
@@ -269,13 +269,13 @@ public final class Dispatcher extends VerticleBase {
       .log(failed ? "attempt failed" : "attempt ended");
   }
 
-  private Outcome failed(Job job, Throwable failure) {
+  private Outcome failed(Attempt job, Throwable failure) {
     Instant now = Instant.now();
     JsonObject error;
     if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
       // The worker may still be computing: ask it to stop. Its late reply is refused by the attempt check.
       vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("id", job.id().toString()));
-      error = JobError.of(JobError.TIMEOUT, "attempt " + job.attempts() + " timed out after "
+      error = JobError.of(JobError.TIMEOUT, "attempt " + job.attempt() + " timed out after "
         + job.timeoutSeconds() + " s");
     } else if (failure instanceof ReplyException reply && reply.failureCode() == Addresses.FAILURE_CANCELLED) {
       return Outcome.failed(job, JobState.CANCELLED, JobError.of(JobError.CANCELLED, "cancelled on request"),
@@ -287,10 +287,10 @@ public final class Dispatcher extends VerticleBase {
     } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
       error = JobError.of(JobError.HANDLER_ERROR, String.valueOf(reply.getMessage()));
     } else {
-      error = JobError.of(JobError.LOST, "attempt " + job.attempts() + " could not be delivered: " + failure.getMessage());
+      error = JobError.of(JobError.LOST, "attempt " + job.attempt() + " could not be delivered: " + failure.getMessage());
     }
-    if (job.attempts() < job.maxAttempts()) {
-      return Outcome.failed(job, JobState.QUEUED, error, now.plusMillis(backoffMillis(job.attempts())), now);
+    if (job.attempt() < job.maxAttempts()) {
+      return Outcome.failed(job, JobState.QUEUED, error, now.plusMillis(backoffMillis(job.attempt())), now);
     }
     return Outcome.failed(job, JobState.FAILED, error, null, now);
   }

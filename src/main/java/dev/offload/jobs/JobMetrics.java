@@ -50,9 +50,9 @@ public final class JobMetrics {
   }
 
   /** An attempt was claimed and handed to a worker; its first attempt also records the time it waited. */
-  public void started(Job job, Instant now) {
+  public void started(Attempt job, Instant now) {
     counter("offload.jobs.started", "type", job.type()).increment();
-    if (job.attempts() == 1) {
+    if (job.attempt() == 1) {
       timer("offload.jobs.queue.time", "time from submission to the first attempt's start", "type", job.type())
         .record(Duration.between(job.createdAt(), now).abs());
     }

@@ -32,7 +32,7 @@ public interface JobStore {
    * Moves up to {@code max} due queued jobs of a type to running on {@code node}, counting an
    * attempt, oldest first, with a lease until {@code leaseUntil}.
    */
-  Future<List<Job>> claim(String type, int max, Instant now, String node, Instant leaseUntil);
+  Future<List<Attempt>> claim(String type, int max, Instant now, String node, Instant leaseUntil);
 
   /** Extends the leases of attempts still running (a lease of a newer attempt is not touched). */
   Future<Void> renew(List<Lease> leases, Instant until);

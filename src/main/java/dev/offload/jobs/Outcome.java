@@ -14,16 +14,16 @@ import java.util.UUID;
 public record Outcome(UUID id, int attempt, JobState state, JsonObject result, JsonObject error, Instant runAt,
                       Instant at, boolean counted) {
 
-  public static Outcome succeeded(Job job, JsonObject result, Instant at) {
-    return new Outcome(job.id(), job.attempts(), JobState.SUCCEEDED, result, null, null, at, true);
+  public static Outcome succeeded(Attempt job, JsonObject result, Instant at) {
+    return new Outcome(job.id(), job.attempt(), JobState.SUCCEEDED, result, null, null, at, true);
   }
 
-  public static Outcome failed(Job job, JobState state, JsonObject error, Instant runAt, Instant at) {
-    return new Outcome(job.id(), job.attempts(), state, null, error, runAt, at, true);
+  public static Outcome failed(Attempt job, JobState state, JsonObject error, Instant runAt, Instant at) {
+    return new Outcome(job.id(), job.attempt(), state, null, error, runAt, at, true);
   }
 
   /** Back to the queue without using an attempt: no worker could take it. */
-  public static Outcome released(Job job, JsonObject error, Instant runAt, Instant at) {
-    return new Outcome(job.id(), job.attempts(), JobState.QUEUED, null, error, runAt, at, false);
+  public static Outcome released(Attempt job, JsonObject error, Instant runAt, Instant at) {
+    return new Outcome(job.id(), job.attempt(), JobState.QUEUED, null, error, runAt, at, false);
   }
 }

@@ -1,6 +1,7 @@
 package dev.offload.store;
 
 import dev.offload.jobs.Admission;
+import dev.offload.jobs.Attempt;
 import dev.offload.jobs.CancelResult;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobError;
@@ -51,7 +52,7 @@ public final class SqlJobStore implements JobStore {
       node = ?4, lease_until = ?5
     WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND type = ?2 AND run_at <= ?1
                  ORDER BY run_at, created_at LIMIT ?3%s)
-    RETURNING\s""" + COLUMNS;
+    RETURNING id, type, attempts, max_attempts, timeout_seconds, input, created_at, request_id""";
   // A retry of a job whose cancellation was requested ends as cancelled instead.
   private static final String FINISH = """
     UPDATE jobs SET
@@ -115,7 +116,7 @@ public final class SqlJobStore implements JobStore {
   private final WritePipeline.Kind<Outcome, Void> outcomes = this::finishAll;
   private final WritePipeline.Kind<Progress, Void> progressReports = this::progressAll;
   private final WritePipeline.Kind<Renewal, Void> renewals = this::renewAll;
-  private final WritePipeline.Kind<Claim, List<Job>> claims = WritePipeline.Kind.each(this::claimOne);
+  private final WritePipeline.Kind<Claim, List<Attempt>> claims = WritePipeline.Kind.each(this::claimOne);
   private final WritePipeline.Kind<Cancel, CancelResult> cancels = WritePipeline.Kind.each(this::cancelOne);
   private final WritePipeline.Kind<Statement, Integer> statements = WritePipeline.Kind.each(
     (sql, statement) -> sql.update(statement.sql(), statement.args()));
@@ -347,18 +348,22 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<Job>> claim(String type, int max, Instant now, String node, Instant leaseUntil) {
+  public Future<List<Attempt>> claim(String type, int max, Instant now, String node, Instant leaseUntil) {
     return writes.write(claims, new Claim(type, max, now, node, leaseUntil));
   }
 
-  private Future<List<Job>> claimOne(Sql sql, Claim claim) {
+  private Future<List<Attempt>> claimOne(Sql sql, Claim claim) {
     Tuple args = Tuple.of(dialect.time(claim.now()), claim.type(), claim.max(), claim.node(),
       dialect.time(claim.leaseUntil()));
     return sql.query(sql(CLAIM.formatted(dialect.skipLocked())), args).map(rows -> {
-      List<Job> jobs = new ArrayList<>(rows.size());
-      rows.forEach(row -> jobs.add(toJob(row)));
-      jobs.sort(Comparator.comparing(Job::createdAt));
-      return jobs;
+      List<Attempt> attempts = new ArrayList<>(rows.size());
+      for (Tuple row : rows) {
+        attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), ((Number) row.getValue(2)).intValue(),
+          ((Number) row.getValue(3)).intValue(), ((Number) row.getValue(4)).intValue(), Dialect.json(row.getValue(5)),
+          Dialect.time(row.getValue(6)), row.getString(7)));
+      }
+      attempts.sort(Comparator.comparing(Attempt::createdAt));
+      return attempts;
     });
   }
 

@@ -1,6 +1,7 @@
 package dev.offload.store;
 
 import dev.offload.jobs.Admission;
+import dev.offload.jobs.Attempt;
 import dev.offload.jobs.CancelResult;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobError;
@@ -55,7 +56,7 @@ abstract class JobStoreContract {
   }
 
   /** Claims as node-a with a 30 s lease from {@code at}. */
-  private Future<List<Job>> claim(String type, int max, Instant at) {
+  private Future<List<Attempt>> claim(String type, int max, Instant at) {
     return store.claim(type, max, at, "node-a", at.plusSeconds(30));
   }
 
@@ -116,9 +117,12 @@ abstract class JobStoreContract {
     NewJob newer = insert(job("alice", 3, 5));
     insert(job("alice", 3, 10));
 
-    List<Job> claimed = await(claim("sleep", 2, now.plusSeconds(1)));
-    assertThat(claimed).extracting(Job::id).containsExactly(older.id(), newer.id());
-    assertThat(claimed).allSatisfy(job -> {
+    List<Attempt> claimed = await(claim("sleep", 2, now.plusSeconds(1)));
+    assertThat(claimed).extracting(Attempt::id).containsExactly(older.id(), newer.id());
+    assertThat(claimed.get(0)).isEqualTo(new Attempt(older.id(), "sleep", 1, 3, 60, older.input(), older.createdAt(),
+      "req-alice"));
+    assertThat(claimed).allSatisfy(attempt -> {
+      Job job = await(store.find(attempt.id()));
       assertThat(job.state()).isEqualTo(JobState.RUNNING);
       assertThat(job.attempts()).isEqualTo(1);
       assertThat(job.startedAt()).isNotNull();
@@ -129,21 +133,21 @@ abstract class JobStoreContract {
   @Test
   void aRetryIsNotClaimedBeforeItsBackoffIsOver() {
     NewJob job = insert(job("alice", 3, 0));
-    Job running = await(claim("sleep", 1, now)).get(0);
+    Attempt running = await(claim("sleep", 1, now)).get(0);
     await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("handler_error", "x"),
       now.plusSeconds(10), now))));
 
     assertThat(await(claim("sleep", 1, now.plusSeconds(9)))).isEmpty();
-    assertThat(await(claim("sleep", 1, now.plusSeconds(10)))).extracting(Job::id).containsExactly(job.id());
+    assertThat(await(claim("sleep", 1, now.plusSeconds(10)))).extracting(Attempt::id).containsExactly(job.id());
   }
 
   @Test
   void aStaleAttemptsOutcomeChangesNothing() {
     NewJob job = insert(job("alice", 3, 0));
-    Job first = await(claim("sleep", 1, now)).get(0);
+    Attempt first = await(claim("sleep", 1, now)).get(0);
     await(store.finish(List.of(Outcome.failed(first, JobState.QUEUED, JobError.of("timeout", "late"), now, now))));
-    Job second = await(claim("sleep", 1, now)).get(0);
-    assertThat(second.attempts()).isEqualTo(2);
+    Attempt second = await(claim("sleep", 1, now)).get(0);
+    assertThat(second.attempt()).isEqualTo(2);
 
     // Attempt 1 answers late: refused by the attempt number.
     await(store.finish(List.of(Outcome.succeeded(first, new JsonObject().put("from", 1), now))));
@@ -167,7 +171,7 @@ abstract class JobStoreContract {
   void cancelStopsQueuedJobsFlagsRunningOnesAndLeavesFinishedOnes() {
     NewJob queued = insert(job("alice", 3, 0));
     NewJob running = insert(job("alice", 3, -10));
-    assertThat(await(claim("sleep", 1, now))).extracting(Job::id).containsExactly(running.id());
+    assertThat(await(claim("sleep", 1, now))).extracting(Attempt::id).containsExactly(running.id());
 
     CancelResult cancelled = await(store.cancel(queued.id(), "alice"));
     assertThat(cancelled.effect()).isEqualTo(CancelResult.Effect.CANCELLED);
@@ -186,7 +190,7 @@ abstract class JobStoreContract {
   @Test
   void aRetryOfAJobWhoseCancellationWasRequestedEndsCancelled() {
     NewJob job = insert(job("alice", 3, 0));
-    Job running = await(claim("sleep", 1, now)).get(0);
+    Attempt running = await(claim("sleep", 1, now)).get(0);
     await(store.cancel(job.id(), "alice"));
     await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
 
@@ -222,15 +226,15 @@ abstract class JobStoreContract {
   @Test
   void aRenewedLeaseIsNotRecoveredAndAStaleRenewalExtendsNothing() {
     NewJob job = insert(job("alice", 3, 0));
-    Job first = await(claim("sleep", 1, now)).get(0);
-    await(store.renew(List.of(new JobStore.Lease(job.id(), first.attempts())), now.plusSeconds(60)));
+    Attempt first = await(claim("sleep", 1, now)).get(0);
+    await(store.renew(List.of(new JobStore.Lease(job.id(), first.attempt())), now.plusSeconds(60)));
     assertThat(await(store.recover(now.plusSeconds(59)))).isZero();
     assertThat(await(store.recover(now.plusSeconds(61)))).isEqualTo(1);
 
     // Attempt 2 runs elsewhere; the dead attempt 1's renewal must not keep attempt 2's lease alive.
-    Job second = await(store.claim("sleep", 1, now.plusSeconds(62), "node-b", now.plusSeconds(92))).get(0);
-    assertThat(second.attempts()).isEqualTo(2);
-    await(store.renew(List.of(new JobStore.Lease(job.id(), first.attempts())), now.plusSeconds(600)));
+    Attempt second = await(store.claim("sleep", 1, now.plusSeconds(62), "node-b", now.plusSeconds(92))).get(0);
+    assertThat(second.attempt()).isEqualTo(2);
+    await(store.renew(List.of(new JobStore.Lease(job.id(), first.attempt())), now.plusSeconds(600)));
     assertThat(await(store.recover(now.plusSeconds(93)))).isEqualTo(1);
     assertThat(await(store.find(job.id())).state()).isEqualTo(JobState.QUEUED);
   }
@@ -238,13 +242,13 @@ abstract class JobStoreContract {
   @Test
   void aReleasedAttemptGoesBackToTheQueueWithoutCounting() {
     NewJob job = insert(job("alice", 1, 0));
-    Job running = await(claim("sleep", 1, now)).get(0);
+    Attempt running = await(claim("sleep", 1, now)).get(0);
     await(store.finish(List.of(Outcome.released(running, JobError.of("no_workers", "none"), now, now))));
     Job queued = await(store.find(job.id()));
     assertThat(queued.state()).isEqualTo(JobState.QUEUED);
     assertThat(queued.attempts()).isZero();
     assertThat(queued.error().getString("code")).isEqualTo("no_workers");
-    assertThat(await(claim("sleep", 1, now)).get(0).attempts()).isEqualTo(1);
+    assertThat(await(claim("sleep", 1, now)).get(0).attempt()).isEqualTo(1);
   }
 
   @Test
@@ -262,10 +266,10 @@ abstract class JobStoreContract {
   @Test
   void progressIsStoredForTheRunningAttemptOnly() {
     NewJob job = insert(job("alice", 3, 0));
-    Job running = await(claim("sleep", 1, now)).get(0);
-    await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempts(), 0.5))));
+    Attempt running = await(claim("sleep", 1, now)).get(0);
+    await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempt(), 0.5))));
     assertThat(await(store.find(job.id())).progress()).isEqualTo(0.5);
-    await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempts() + 7, 0.9))));
+    await(store.progress(List.of(new JobStore.Progress(job.id(), running.attempt() + 7, 0.9))));
     assertThat(await(store.find(job.id())).progress()).isEqualTo(0.5);
   }
 
@@ -303,7 +307,7 @@ abstract class JobStoreContract {
       .isEqualTo(JobException.Kind.BACKLOG);
 
     // Claimed (out), retried (in), cancelled while queued (out): room for exactly one more each time.
-    Job running = await(claim("sleep", 1, now.plusSeconds(1))).get(0);
+    Attempt running = await(claim("sleep", 1, now.plusSeconds(1))).get(0);
     assertThat(running.id()).isEqualTo(a.id());
     assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree))).isNull();
     assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree))).isNotNull();
@@ -322,7 +326,7 @@ abstract class JobStoreContract {
   void aShutdownHandsRunningAttemptsBackWithoutUsingThemUp() {
     NewJob last = insert(job("alice", 1, 0));
     NewJob flagged = insert(job("alice", 3, 1));
-    List<Job> running = await(claim("sleep", 2, now.plusSeconds(1)));
+    List<Attempt> running = await(claim("sleep", 2, now.plusSeconds(1)));
     assertThat(running).hasSize(2);
     await(store.cancel(flagged.id(), "alice"));
     NewJob elsewhere = insert(job("bob", 3, 2));
@@ -342,8 +346,8 @@ abstract class JobStoreContract {
     // The interrupted attempt's late reply is refused; the next attempt runs and can succeed.
     await(store.finish(List.of(Outcome.succeeded(running.get(0), new JsonObject(), now))));
     assertThat(await(store.find(last.id())).state()).isEqualTo(JobState.QUEUED);
-    Job again = await(claim("sleep", 1, now.plusSeconds(2))).get(0);
-    assertThat(again.attempts()).isEqualTo(2);
+    Attempt again = await(claim("sleep", 1, now.plusSeconds(2))).get(0);
+    assertThat(again.attempt()).isEqualTo(2);
     await(store.finish(List.of(Outcome.succeeded(again, new JsonObject().put("ok", true), now))));
     assertThat(await(store.find(last.id())).state()).isEqualTo(JobState.SUCCEEDED);
   }
@@ -355,8 +359,8 @@ abstract class JobStoreContract {
     NewJob recent = insert(job("alice", 3, 2));
     NewJob queued = insert(job("alice", 3, 3));
     NewJob running = insert(job("alice", 3, 4));
-    List<Job> claimed = await(claim("sleep", 5, now.plusSeconds(1)));
-    Map<UUID, Job> byId = new java.util.HashMap<>();
+    List<Attempt> claimed = await(claim("sleep", 5, now.plusSeconds(1)));
+    Map<UUID, Attempt> byId = new java.util.HashMap<>();
     claimed.forEach(job -> byId.put(job.id(), job));
     Instant longAgo = now.minusSeconds(3600);
     await(store.finish(List.of(

@@ -1,0 +1,15 @@
+package dev.offload.jobs;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An attempt a node claimed: what the dispatcher sends to the worker (id, attempt number,
+ * input), what it needs to judge the outcome (timeout, attempts allowed), and what its metrics
+ * and logs name (type, submission time, request id). A claim reads these columns and no others.
+ */
+public record Attempt(UUID id, String type, int attempt, int maxAttempts, int timeoutSeconds, JsonObject input,
+                      Instant createdAt, String requestId) {
+}
