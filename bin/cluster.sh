@@ -27,7 +27,7 @@ start_node() { # name config management-port
     export OFFLOAD_CLUSTER_TLS_KEYFILE=$DIR/certs/$name.key OFFLOAD_CLUSTER_TLS_CERTFILE=$DIR/certs/$name.crt \
       OFFLOAD_CLUSTER_TLS_CAFILE=$DIR/certs/ca.crt
   fi
-  OFFLOAD_MANAGEMENT_PORT=$management nohup java $HAZELCAST_OPENS -Dvertx.hazelcast.config=conf/cluster.xml -jar "$JAR" -conf "$conf" \
+  OFFLOAD_MANAGEMENT_PORT=$management nohup java ${JAVA_OPTS:-} $HAZELCAST_OPENS -Dvertx.hazelcast.config=conf/cluster.xml -jar "$JAR" -conf "$conf" \
     -cluster -cluster-host 127.0.0.1 >"$DIR/$name.log" 2>&1 &
   echo $! >"$DIR/$name.pid"
   echo "$name started (pid $!, log $DIR/$name.log)"

@@ -1,0 +1,238 @@
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The benchmark's own client for what wrk cannot measure (run by bench/run.sh with the JDK's
+ * source launcher: {@code java bench/Probe.java MODE ...}; it needs nothing but the JDK). One
+ * HTTP/1.1 keep-alive connection per concurrent request, loopback only. Each mode prints
+ * {@code name value} lines that run.sh reads.
+ *
+ * <ul>
+ *   <li>{@code lone BASE TOKEN SUBMITS ROUNDTRIPS}: one client, one connection. SUBMITS sequential
+ *   submissions (latency p50, p99); then ROUNDTRIPS times: submit, then read the job back to back
+ *   until it has succeeded (submit-to-succeeded p50).</li>
+ *   <li>{@code fill BASE TOKEN JOBS}: queues JOBS sleep-0 jobs through the batch route, 1,000 per
+ *   request, 4 requests at a time.</li>
+ *   <li>{@code drain METRICS_URL JOBS PID}: waits until the node's metrics count JOBS succeeded
+ *   sleep jobs; prints the drain rate and the node's peak RSS meanwhile.</li>
+ *   <li>{@code rss PID}: the resident set size of a process, in MB.</li>
+ * </ul>
+ */
+public final class Probe {
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(Duration.ofSeconds(5)).build();
+  private static final String SLEEP_0 = "{\"type\":\"sleep\",\"input\":{\"seconds\":0}}";
+  private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"");
+  private static final Pattern STATE = Pattern.compile("\"state\":\"([a-z]+)\"");
+
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "lone" -> lone(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+      case "fill" -> fill(args[1], args[2], Integer.parseInt(args[3]));
+      case "drain" -> drain(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
+      case "rss" -> System.out.printf("rss_mb %.0f%n", rssMb(Long.parseLong(args[1])));
+      default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+    }
+  }
+
+  private static void lone(String base, String token, int submits, int roundTrips) throws Exception {
+    URI uri = URI.create(base);
+    try (Connection connection = new Connection(uri.getHost(), uri.getPort(), token)) {
+      for (int i = 0; i < 500; i++) {
+        connection.submit(); // warm-up: the JIT compiles both sides
+      }
+      double[] submit = new double[submits];
+      for (int i = 0; i < submits; i++) {
+        long start = System.nanoTime();
+        connection.submit();
+        submit[i] = (System.nanoTime() - start) / 1e6;
+      }
+      double[] toSucceeded = new double[roundTrips];
+      for (int i = 0; i < roundTrips; i++) {
+        long start = System.nanoTime();
+        String id = connection.submit();
+        for (String state = "queued"; !state.equals("succeeded"); ) {
+          Matcher m = STATE.matcher(connection.send("GET /api/v1/jobs/" + id, null, 200));
+          state = m.find() ? m.group(1) : "?";
+          if (state.equals("failed") || state.equals("cancelled")) {
+            throw new IllegalStateException("job " + id + " ended " + state);
+          }
+        }
+        toSucceeded[i] = (System.nanoTime() - start) / 1e6;
+      }
+      System.out.printf("lone_submit_p50_ms %.2f%nlone_submit_p99_ms %.2f%nsubmit_to_succeeded_p50_ms %.2f%n",
+        percentile(submit, 50), percentile(submit, 99), percentile(toSucceeded, 50));
+    }
+  }
+
+  /**
+   * One keep-alive HTTP/1.1 connection written and read by hand: a lone client's latency is the
+   * service's, not a client library's (the JDK's client adds a thread hand-off per request).
+   */
+  private static final class Connection implements AutoCloseable {
+    private final Socket socket;
+    private final OutputStream out;
+    private final InputStream in;
+    private final String host;
+    private final String token;
+
+    Connection(String host, int port, String token) throws IOException {
+      this.socket = new Socket(host, port);
+      socket.setTcpNoDelay(true);
+      this.out = socket.getOutputStream();
+      this.in = new BufferedInputStream(socket.getInputStream());
+      this.host = host;
+      this.token = token;
+    }
+
+    String submit() throws IOException {
+      Matcher id = ID.matcher(send("POST /api/v1/jobs", SLEEP_0, 202));
+      if (!id.find()) {
+        throw new IllegalStateException("no id in the submit's answer");
+      }
+      return id.group(1);
+    }
+
+    /** Sends a request (with a JSON body when {@code body} is not null) and returns the answer's body. */
+    String send(String requestLine, String body, int expected) throws IOException {
+      byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+      String head = requestLine + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token + "\r\n"
+        + (body == null ? "" : "Content-Type: application/json\r\nContent-Length: " + content.length + "\r\n") + "\r\n";
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(content);
+      out.flush();
+      String status = line();
+      int length = 0;
+      for (String header = line(); !header.isEmpty(); header = line()) {
+        if (header.regionMatches(true, 0, "content-length:", 0, 15)) {
+          length = Integer.parseInt(header.substring(15).trim());
+        }
+      }
+      String answer = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+      if (!status.startsWith("HTTP/1.1 " + expected)) {
+        throw new IllegalStateException(requestLine + " answered " + status + ": " + answer);
+      }
+      return answer;
+    }
+
+    private String line() throws IOException {
+      StringBuilder line = new StringBuilder();
+      for (int c = in.read(); c != '\n'; c = in.read()) {
+        if (c < 0) {
+          throw new EOFException("the service closed the connection");
+        }
+        if (c != '\r') {
+          line.append((char) c);
+        }
+      }
+      return line.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  private static void fill(String base, String token, int jobs) throws Exception {
+    String body = "{\"jobs\":[" + String.join(",", java.util.Collections.nCopies(1000, SLEEP_0)) + "]}";
+    int batches = (jobs + 999) / 1000;
+    long start = System.nanoTime();
+    List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+    for (int i = 0; i < batches; i++) {
+      if (inFlight.size() == 4) {
+        check(inFlight.remove(0).get());
+      }
+      inFlight.add(HTTP.sendAsync(request(base + "/api/v1/jobs/batch", token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> last : inFlight) {
+      check(last.get());
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf("filled %d%nfill_seconds %.1f%nfill_jobs_per_second %.0f%n", batches * 1000L, seconds,
+      batches * 1000 / seconds);
+  }
+
+  private static void check(HttpResponse<String> response) {
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException("batch answered " + response.statusCode() + ": " + response.body());
+    }
+  }
+
+  /**
+   * Started with the node: polls its metrics (every 20 ms) from the moment they answer. The rate
+   * is taken between the first look that sees jobs succeeded and the one that sees them all, so
+   * neither the JVM's start nor the polling interval counts against it.
+   */
+  private static void drain(String metricsUrl, long jobs, long pid) throws Exception {
+    Pattern succeeded = Pattern.compile("(?m)^offload_jobs_succeeded_total\\{type=\"sleep\"} ([0-9.E]+)$");
+    long deadline = System.nanoTime() + 900_000_000_000L;
+    double peak = 0;
+    double first = -1;
+    long firstAt = 0;
+    double done = 0;
+    while (done < jobs) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("only " + done + " of " + jobs + " jobs drained in 900 s");
+      }
+      Thread.sleep(20);
+      String metrics;
+      try {
+        metrics = HTTP.send(HttpRequest.newBuilder(URI.create(metricsUrl)).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      } catch (IOException notYet) {
+        continue;
+      }
+      peak = Math.max(peak, rssMb(pid));
+      Matcher m = succeeded.matcher(metrics);
+      done = m.find() ? Double.parseDouble(m.group(1)) : 0;
+      if (first < 0 && done > 0) {
+        first = done;
+        firstAt = System.nanoTime();
+      }
+    }
+    double seconds = (System.nanoTime() - firstAt) / 1e9;
+    System.out.printf("drain_seconds %.2f%ndrain_jobs_per_second %.0f%ndrain_peak_rss_mb %.0f%n", seconds,
+      (jobs - first) / seconds, peak);
+  }
+
+  private static double rssMb(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+      }
+    }
+    return 0;
+  }
+
+  private static HttpRequest.Builder request(String url, String token) {
+    return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
+      .timeout(Duration.ofSeconds(60));
+  }
+
+  private static double percentile(double[] values, int p) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+  }
+}
