@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,8 @@ final class ConfigReader {
   private final JsonObject root;
   private final Map<String, String> env;
   private final Set<String> read = new HashSet<>();
+  /** Every key asked for, in order, with the default it was asked with (null: none): the documentation's source. */
+  private final Map<String, Object> defaults = new LinkedHashMap<>();
 
   ConfigReader(JsonObject root, Map<String, String> env) {
     this.root = root;
@@ -32,7 +35,13 @@ final class ConfigReader {
     return ENV_PREFIX + path.replace('.', '_').toUpperCase(Locale.ROOT);
   }
 
+  /** The keys asked for so far, with their defaults. */
+  Map<String, Object> defaults() {
+    return defaults;
+  }
+
   String string(String path, String def) {
+    defaults.putIfAbsent(path, def);
     Object value = raw(path);
     if (value == null) {
       return def;
@@ -61,6 +70,7 @@ final class ConfigReader {
   }
 
   int integer(String path, int def, int min, int max) {
+    defaults.putIfAbsent(path, def);
     Object value = raw(path);
     if (value == null) {
       return def;
@@ -80,6 +90,7 @@ final class ConfigReader {
   }
 
   boolean bool(String path, boolean def) {
+    defaults.putIfAbsent(path, def);
     Object value = raw(path);
     if (value == null) {
       return def;
@@ -95,6 +106,7 @@ final class ConfigReader {
 
   /** A list of strings; from the environment, a comma-separated value. */
   List<String> strings(String path, List<String> def) {
+    defaults.putIfAbsent(path, def);
     Object value = raw(path);
     if (value == null) {
       return def;
@@ -121,6 +133,7 @@ final class ConfigReader {
 
   /** The names under an object key, for per-item sections such as {@code jobTypes}. */
   Set<String> names(String path) {
+    defaults.putIfAbsent(path, null);
     Object value = jsonValue(path);
     if (value == null) {
       return Set.of();
@@ -134,6 +147,7 @@ final class ConfigReader {
 
   /** The number of objects in the list at {@code path} (0 when absent); read them as {@code path.0.key} ... */
   int size(String path) {
+    defaults.putIfAbsent(path, List.of());
     Object value = jsonValue(path);
     if (value == null) {
       return 0;

@@ -167,7 +167,20 @@ public record OffloadConfig(
 
   /** Builds the config from the JSON file contents and environment; throws {@link ConfigException}. */
   public static OffloadConfig from(JsonObject json, Map<String, String> env) {
-    ConfigReader r = new ConfigReader(json, env);
+    return from(new ConfigReader(json, env));
+  }
+
+  /**
+   * Every key a config built from {@code json} reads, with its default (null when it has none),
+   * in the order they are read: what docs/configuration.md must list (a test compares them).
+   */
+  static Map<String, Object> keysAndDefaults(JsonObject json) {
+    ConfigReader reader = new ConfigReader(json, Map.of());
+    from(reader);
+    return reader.defaults();
+  }
+
+  private static OffloadConfig from(ConfigReader r) {
     int cores = Runtime.getRuntime().availableProcessors();
 
     Mode mode = Mode.valueOf(r.oneOf("mode", "dev", Set.of("dev", "production")).toUpperCase(java.util.Locale.ROOT));
