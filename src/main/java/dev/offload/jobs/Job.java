@@ -27,7 +27,7 @@ public record Job(
   Instant finishedAt,
   String requestId) {
 
-  /** The public JSON representation (DESIGN.md section 2). */
+  /** The public JSON representation (docs/design.md, section 2). */
   public JsonObject toJson() {
     return new JsonObject()
       .put("id", id.toString())

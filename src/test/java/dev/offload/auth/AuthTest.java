@@ -31,7 +31,7 @@ import static dev.offload.support.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * DESIGN.md section 2, "Authentication and authorization", over real HTTP: every way a token can
+ * docs/design.md, section 2, "Authentication and authorization", over real HTTP: every way a token can
  * be wrong is a 401 with a Bearer challenge, a missing scope is a 403, and someone else's job is
  * indistinguishable from one that does not exist. Tokens are crafted two ways: with the service's
  * own signer (vertx-auth-jwt {@code generateToken}) and by hand (base64url + HMAC-SHA256), so
@@ -326,7 +326,7 @@ class AuthTest {
 
   @Test
   void aValidlySignedTokenWithNonNumericTimeClaimsIs401Not500() {
-    // vertx-auth-jwt throws ClassCastException for these (PITFALLS.md): it must not become a 500.
+    // vertx-auth-jwt throws ClassCastException for these (docs/design.md, section 8): it must not become a 500.
     for (String claim : List.of("exp", "iat", "nbf")) {
       for (Object value : List.of("9999999999", "tomorrow", true, new JsonArray().add(1))) {
         JsonObject payload = claims("alice", TestService.READ_WRITE).put(claim, value);

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The configuration of DESIGN.md section 3: defaults, environment overrides, and a fast failure
+ * The configuration of docs/design.md (section 2) and docs/configuration.md: defaults, environment overrides, and a fast failure
  * naming the key for every bad or unknown value.
  */
 class ConfigTest {
@@ -91,7 +91,7 @@ class ConfigTest {
     assertThat(config.http().host()).isEqualTo("127.0.0.1");
     assertThat(config.http().port()).isEqualTo(8080);
     assertThat(config.store().kind()).isEqualTo("sqlite");
-    // DESIGN.md section 2: the shipped dev config sets both.
+    // docs/design.md, section 2: the shipped dev config sets both.
     assertThat(config.auth().issuer()).isNotBlank();
     assertThat(config.auth().audience()).isNotBlank();
     assertThat(JobTypes.load(config).all()).extracting(JobType::name).contains("primes", "sleep");
@@ -176,7 +176,7 @@ class ConfigTest {
 
   @Test
   void asyncConcurrencyCannotExceedTheEventBusConsumerBuffer() {
-    // A consumer buffers at most 1,000 messages and drops the rest (PITFALLS.md, event bus).
+    // A consumer buffers at most 1,000 messages and drops the rest (docs/design.md, section 8).
     assertThat(OffloadConfig.CONSUMER_BUFFER).isEqualTo(1000);
     assertThat(from(json("{\"workers\": {\"asyncConcurrency\": 1000}}")).workers().asyncConcurrency()).isEqualTo(1000);
     assertRefused(json("{\"workers\": {\"asyncConcurrency\": 1001}}"), "'workers.asyncConcurrency'");

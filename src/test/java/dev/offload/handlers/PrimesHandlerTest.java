@@ -12,7 +12,7 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The sieve itself: the known answers of DESIGN.md, progress, and cancellation. */
+/** The sieve itself: the known answers of docs/design.md, progress, and cancellation. */
 class PrimesHandlerTest {
 
   /** A context that records progress and can be cancelled after a number of progress reports. */

@@ -22,7 +22,7 @@ import static dev.offload.support.TestService.await;
 import static dev.offload.support.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The HTTP contract of DESIGN.md section 2, endpoint by endpoint, over real HTTP and SQLite. */
+/** The HTTP contract of docs/design.md, section 2, endpoint by endpoint, over real HTTP and SQLite. */
 @ExtendWith(VertxExtension.class)
 class JobApiTest {
   private TestService service;
