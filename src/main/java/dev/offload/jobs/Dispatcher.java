@@ -37,6 +37,7 @@ public final class Dispatcher extends VerticleBase {
   private final OffloadConfig.Workers settings;
   private final String node;
   private final JobMetrics metrics;
+  private final RetryPolicy retries;
   private final Map<String, Integer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
   /** The attempts this node runs, whose leases it renews (until their outcome is written). */
   private final Map<UUID, Integer> leases = new HashMap<>();
@@ -58,6 +59,7 @@ public final class Dispatcher extends VerticleBase {
     this.settings = settings;
     this.node = node;
     this.metrics = metrics;
+    this.retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
   }
 
   @Override
@@ -289,15 +291,6 @@ public final class Dispatcher extends VerticleBase {
     } else {
       error = JobError.of(JobError.LOST, "attempt " + job.attempt() + " could not be delivered: " + failure.getMessage());
     }
-    if (job.attempt() < job.maxAttempts()) {
-      return Outcome.failed(job, JobState.QUEUED, error, now.plusMillis(backoffMillis(job.attempt())), now);
-    }
-    return Outcome.failed(job, JobState.FAILED, error, null, now);
-  }
-
-  /** Exponential: base, 2 x base, 4 x base ... capped. */
-  long backoffMillis(int attempt) {
-    long factor = 1L << Math.min(attempt - 1, 30);
-    return Math.min(settings.retryMaxMillis(), settings.retryBaseMillis() * factor);
+    return retries.afterFailure(job, error, now);
   }
 }
