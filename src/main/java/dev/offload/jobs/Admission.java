@@ -4,7 +4,7 @@ package dev.offload.jobs;
 /** The limits a submission is admitted against, atomically with its insert. */
 public record Admission(int backlog, int activeJobsPerOwner) {
   /** Seconds a refused client should wait before trying again. */
-  public static final int RETRY_AFTER_SECONDS = 5;
+  public static final int FULL_RETRY_AFTER_SECONDS = 5;
 
   /** Whether {@code adding} more jobs fit beside the {@code queued} ones: null when they do, else the refusal. */
   public JobException backlogRefusal(int queued, int adding) {
@@ -12,7 +12,7 @@ public record Admission(int backlog, int activeJobsPerOwner) {
       return null;
     }
     return new JobException(JobException.Kind.BACKLOG, "the backlog is full (" + queued + " of " + backlog
-      + " queued jobs" + (adding > 1 ? ", " + adding + " submitted" : "") + "); try again later", RETRY_AFTER_SECONDS);
+      + " queued jobs" + (adding > 1 ? ", " + adding + " submitted" : "") + "); try again later", FULL_RETRY_AFTER_SECONDS);
   }
 
   /** Whether an owner with {@code active} (queued or running) jobs may add {@code adding}: null when so. */
@@ -22,6 +22,6 @@ public record Admission(int backlog, int activeJobsPerOwner) {
     }
     return new JobException(JobException.Kind.QUOTA, "you have " + active + " active jobs"
       + (adding > 1 ? " and submit " + adding : "") + ", the most allowed is " + activeJobsPerOwner
-      + "; wait for some to finish", RETRY_AFTER_SECONDS);
+      + "; wait for some to finish", FULL_RETRY_AFTER_SECONDS);
   }
 }

@@ -59,7 +59,7 @@ final class StoreHealth {
   /** What a caller whose request the store could not serve is told. */
   JobException refusal() {
     return new JobException(JobException.Kind.UNAVAILABLE, "the job store is not available right now; try again in "
-      + WritePipeline.RETRY_AFTER_SECONDS + " s", WritePipeline.RETRY_AFTER_SECONDS);
+      + WritePipeline.STORE_RETRY_AFTER_SECONDS + " s", WritePipeline.STORE_RETRY_AFTER_SECONDS);
   }
 
   private static String describe(Throwable cause) {
