@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Moves queued jobs from the store to this node's workers, never more at once than they can
@@ -38,11 +38,8 @@ public final class Dispatcher extends VerticleBase {
   private final String node;
   private final JobMetrics metrics;
   private final RetryPolicy retries;
-  private final Map<String, Integer> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
-  /** The attempts this node runs, whose leases it renews (until their outcome is written). */
-  private final Map<UUID, Integer> leases = new HashMap<>();
-  /** Outcomes the store did not take (it was away): written again every lease period until it does. */
-  private final Map<UUID, Outcome> unrecorded = new HashMap<>();
+  private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+  private final Leases leases;
   /** Types that may have due jobs in the store; cleared when a claim comes back short. */
   private final Set<String> maybeQueued = new HashSet<>();
   private boolean pumping;
@@ -60,6 +57,8 @@ public final class Dispatcher extends VerticleBase {
     this.node = node;
     this.metrics = metrics;
     this.retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
+    this.leases = new Leases(store, metrics, settings.leaseSeconds(), this::drainedIfIdle,
+      () -> types.all().forEach(type -> maybeQueued.add(type.name())));
   }
 
   @Override
@@ -76,40 +75,12 @@ public final class Dispatcher extends VerticleBase {
       types.all().forEach(type -> maybeQueued.add(type.name()));
       pump();
     });
-    vertx.setPeriodic(settings.leaseSeconds() * 1000L / 3, id -> renewAndRecover());
-    return recover().onSuccess(v -> pump());
-  }
-
-  private Instant leaseEnd() {
-    return Instant.now().plusSeconds(settings.leaseSeconds());
-  }
-
-  /** Keeps this node's leases and takes back the attempts of nodes that stopped keeping theirs. */
-  private void renewAndRecover() {
-    if (stopped) {
-      return;
-    }
-    List<Outcome> retry = new ArrayList<>(unrecorded.values());
-    retry.forEach(this::record);
-    List<JobStore.Lease> held = new ArrayList<>();
-    leases.forEach((id, attempt) -> held.add(new JobStore.Lease(id, attempt)));
-    store.renew(held, leaseEnd())
-      .onFailure(err -> LOG.error("Renewing {} lease(s) failed; will retry: {}", held.size(), err.toString()))
-      .transform(ar -> recover());
-  }
-
-  private Future<Void> recover() {
-    return store.recover(Instant.now())
-      .onSuccess(n -> {
-        if (n > 0) {
-          metrics.recovered(n);
-          LOG.warn("Recovered {} job(s) whose node stopped holding their lease (crash or stop)", n);
-          types.all().forEach(type -> maybeQueued.add(type.name()));
-        }
-      })
-      .onFailure(err -> LOG.error("Recovering expired leases failed; will retry: {}", err.toString()))
-      .<Void>mapEmpty()
-      .recover(err -> Future.succeededFuture());
+    vertx.setPeriodic(settings.leaseSeconds() * 1000L / 3, id -> {
+      if (!stopped) {
+        leases.tick();
+      }
+    });
+    return leases.recover().onSuccess(v -> pump());
   }
 
   @Override
@@ -194,7 +165,7 @@ public final class Dispatcher extends VerticleBase {
     for (JobType type : types.all()) {
       int free = type.concurrency() - inFlight.getOrDefault(type.name(), 0);
       if (free > 0 && maybeQueued.contains(type.name())) {
-        claims.add(store.claim(type.name(), free, Instant.now(), node, leaseEnd()).onSuccess(jobs -> {
+        claims.add(store.claim(type.name(), free, Instant.now(), node, leases.end()).onSuccess(jobs -> {
           if (jobs.size() < free) {
             maybeQueued.remove(type.name());
           }
@@ -203,7 +174,9 @@ public final class Dispatcher extends VerticleBase {
       }
     }
     Future.join(claims).onComplete(ar -> {
-      if (ar.failed() && !stopped) {
+      // A store that does not answer is logged once by the store itself, not at every poll.
+      boolean storeAway = ar.cause() instanceof JobException refusal && refusal.kind() == JobException.Kind.UNAVAILABLE;
+      if (ar.failed() && !stopped && !storeAway) {
         LOG.error("Claiming jobs failed; will retry: {}", ar.cause().toString());
       }
       pumping = false;
@@ -215,7 +188,7 @@ public final class Dispatcher extends VerticleBase {
 
   private void run(JobType type, Attempt job) {
     inFlight.merge(type.name(), 1, Integer::sum);
-    leases.put(job.id(), job.attempt());
+    leases.hold(job);
     long started = System.nanoTime();
     metrics.started(job, Instant.now());
     JsonObject work = new JsonObject()
@@ -232,28 +205,9 @@ public final class Dispatcher extends VerticleBase {
         ended(job, outcome, System.nanoTime() - started);
         inFlight.merge(type.name(), -1, Integer::sum);
         maybeQueued.add(type.name());
-        record(outcome);
+        leases.record(outcome);
         pump();
       });
-  }
-
-  /**
-   * Writes an attempt's outcome; its lease is let go once it is written. When the store does not
-   * take it, the outcome is kept (and the lease renewed) and written again on the next lease
-   * tick: the job is not run again for an outage. (If the lease lapses meanwhile, recovery
-   * re-queues the job and the late outcome is refused by its attempt number.)
-   */
-  private void record(Outcome outcome) {
-    store.finish(List.of(outcome)).onComplete(ar -> {
-      if (ar.succeeded()) {
-        unrecorded.remove(outcome.id(), outcome);
-        leases.remove(outcome.id(), outcome.attempt());
-        drainedIfIdle();
-      } else if (unrecorded.put(outcome.id(), outcome) == null && !stopped) {
-        LOG.warn("Could not record the outcome of job {} attempt {}; writing it again every {} s: {}",
-          outcome.id(), outcome.attempt(), settings.leaseSeconds() / 3, ar.cause().getMessage());
-      }
-    });
   }
 
   /** Metrics and the job's log line for an attempt that ended. */
