@@ -8,6 +8,7 @@ import dev.offload.http.HttpVerticle;
 import dev.offload.http.RateLimiter;
 import dev.offload.jobs.Dispatcher;
 import dev.offload.jobs.JobMetrics;
+import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
@@ -146,10 +147,10 @@ public final class MainVerticle extends VerticleBase {
     ConnectionGuard guard = new ConnectionGuard(settings.http().maxConnections(),
       settings.http().headerTimeoutSeconds() * 1000L);
     metrics.gauge("offload.http.server.connections", "API connections open on this node", guard::open);
+    JobService jobs = new JobService(vertx, store, types, settings.limits(), metrics, lifecycle);
     return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, store, types, tokens, limiter, guard, metrics, lifecycle,
-          readiness);
+        HttpVerticle verticle = new HttpVerticle(settings, jobs, tokens, limiter, guard, metrics, readiness);
         this.http = verticle;
         return verticle;
       }, http))

@@ -7,16 +7,13 @@ import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.JobException;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
-import dev.offload.jobs.JobStore;
-import dev.offload.jobs.JobTypes;
-import dev.offload.jobs.Lifecycle;
+import dev.offload.ops.HealthHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
@@ -37,16 +34,16 @@ import java.util.Set;
  * finishes when its store call completes, so no request holds a thread while work runs.
  */
 public final class HttpVerticle extends VerticleBase {
+  /** Every API route, and only those, passes the audit, timeout, body, token and rate guards. */
+  private static final String API = "/api/v1/*";
   private static final List<Integer> ROUTER_ERRORS = List.of(400, 401, 403, 404, 405, 406, 408, 413, 415, 431, 500);
 
   private final OffloadConfig config;
-  private final JobStore store;
-  private final JobTypes types;
+  private final JobService jobs;
   private final TokenVerifier tokens;
   private final RateLimiter limiter;
   private final ConnectionGuard guard;
   private final JobMetrics metrics;
-  private final Lifecycle lifecycle;
   private final HealthChecks readiness;
   private ConnectionGuard.Watch watch;
   private HttpServer server;
@@ -55,17 +52,14 @@ public final class HttpVerticle extends VerticleBase {
    * {@code limiter} and {@code guard} are shared by every HTTP verticle of the node; {@code limiter}
    * is null when rate limiting is off.
    */
-  public HttpVerticle(OffloadConfig config, JobStore store, JobTypes types, TokenVerifier tokens,
-                      RateLimiter limiter, ConnectionGuard guard, JobMetrics metrics, Lifecycle lifecycle,
-                      HealthChecks readiness) {
+  public HttpVerticle(OffloadConfig config, JobService jobs, TokenVerifier tokens, RateLimiter limiter,
+                      ConnectionGuard guard, JobMetrics metrics, HealthChecks readiness) {
     this.config = config;
-    this.store = store;
-    this.types = types;
+    this.jobs = jobs;
     this.tokens = tokens;
     this.limiter = limiter;
     this.guard = guard;
     this.metrics = metrics;
-    this.lifecycle = lifecycle;
     this.readiness = readiness;
   }
 
@@ -108,9 +102,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** The route table: every path, method, guard and handler of the service, top to bottom. */
   Router router() {
-    JobRoutes jobs = new JobRoutes(new JobService(vertx, store, types, config.limits(), metrics, lifecycle),
-      new StrictJson(config.limits().jsonDepth()));
-    Health health = new Health(readiness);
+    JobRoutes routes = new JobRoutes(jobs, new StrictJson(config.limits().jsonDepth()));
     BearerAuth auth = new BearerAuth(tokens);
     Router router = Router.router(vertx);
 
@@ -134,30 +126,30 @@ public final class HttpVerticle extends VerticleBase {
         .maxAgeSeconds(600));
     }
 
-    router.get("/health/live").handler(health::live);
-    router.get("/health/ready").handler(health::ready);
+    router.get("/health/live").handler(HealthHandler.live());
+    router.get("/health/ready").handler(HealthHandler.ready(readiness, false));
 
     // The API: the audit trail; the request timeout (a request, its body included, must arrive
     // and be answered in time); the body before anything asynchronous runs (no file uploads, a
     // small limit: this API only takes small JSON documents); then the token and the rate limit.
-    router.route("/api/v1/*").handler(Audit.trail());
-    router.route("/api/v1/*").handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
+    router.route(API).handler(Audit.trail());
+    router.route(API).handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
     // A batch may be larger than one submission; the first body handler that runs reads the body.
     router.route(JobRoutes.BATCH).handler(BodyHandler.create(false).setBodyLimit(config.limits().batchBodyBytes()));
-    router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
-    router.route("/api/v1/*").handler(auth);
+    router.route(API).handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
+    router.route(API).handler(auth);
     if (limiter != null) {
-      router.route("/api/v1/*").handler(this::limitRate);
+      router.route(API).handler(this::limitRate);
     }
 
     router.post(JobRoutes.JOBS).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
-      .handler(jobs::submitJob);
+      .handler(routes::submitJob);
     router.post(JobRoutes.BATCH).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
-      .handler(jobs::submitBatch);
-    router.get(JobRoutes.JOBS).handler(BearerAuth.require(Scopes.READ)).handler(jobs::listJobs);
-    router.get(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.READ)).handler(jobs::getJob);
-    router.delete(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.WRITE)).handler(jobs::cancelJob);
-    router.get("/api/v1/job-types").handler(BearerAuth.require(Scopes.READ)).handler(jobs::listJobTypes);
+      .handler(routes::submitBatch);
+    router.get(JobRoutes.JOBS).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobs);
+    router.get(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.READ)).handler(routes::getJob);
+    router.delete(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
+    router.get("/api/v1/job-types").handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
 
     router.route().failureHandler(Problems::handle);
     ROUTER_ERRORS.forEach(status -> router.errorHandler(status, Problems::handle));
@@ -199,21 +191,5 @@ public final class HttpVerticle extends VerticleBase {
       watch.stop();
     }
     return server == null ? Future.succeededFuture() : server.close();
-  }
-
-  /** Liveness and readiness, without auth and without internals (the management port shows each check). */
-  record Health(HealthChecks checks) {
-    void live(RoutingContext ctx) {
-      send(ctx, true);
-    }
-
-    void ready(RoutingContext ctx) {
-      checks.checkStatus().onComplete(ar -> send(ctx, ar.succeeded() && Boolean.TRUE.equals(ar.result().getUp())));
-    }
-
-    private static void send(RoutingContext ctx, boolean up) {
-      ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("status", up ? "UP" : "DOWN").encode());
-    }
   }
 }

@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 
-/** The use cases behind the API: submit, read, list and cancel jobs. One instance per HTTP verticle. */
+/** The use cases behind the API: submit, read, list and cancel jobs. One instance per node, shared by its HTTP verticles (it holds no state of its own). */
 public final class JobService {
   /** How long a client should wait before polling a job or retrying a refused submission. */
   public static final int RETRY_AFTER_SECONDS = 1;

@@ -9,7 +9,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -46,12 +45,8 @@ public final class ManagementVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
-    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> readiness.checkStatus().onComplete(ar -> {
-      JsonObject body = ar.succeeded() ? ar.result().toJson() : new JsonObject().put("status", "DOWN");
-      boolean up = ar.succeeded() && Boolean.TRUE.equals(ar.result().getUp());
-      ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
-    }));
+    router.get("/health/live").handler(HealthHandler.live());
+    router.get("/health/ready").handler(HealthHandler.ready(readiness, true));
     countQueue();
     vertx.setPeriodic(QUEUE_POLL_MILLIS, id -> countQueue());
     server = vertx.createHttpServer().requestHandler(router);
