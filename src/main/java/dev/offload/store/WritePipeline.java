@@ -107,7 +107,8 @@ final class WritePipeline {
     this.transactions = transactions;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     this.health = health;
-    this.sweeper = vertx.setPeriodic(Math.max(50, timeoutMillis / 5), id -> refuseOverdue());
+    // A tenth of the timeout: no caller waits more than 10 % past it.
+    this.sweeper = vertx.setPeriodic(Math.max(50, timeoutMillis / 10), id -> refuseOverdue());
   }
 
   /** Queues a write for the next transaction; completes (on the caller's context) after the commit. */
