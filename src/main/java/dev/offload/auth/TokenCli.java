@@ -41,8 +41,8 @@ public final class TokenCli {
     Vertx vertx = Vertx.vertx();
     try {
       OffloadConfig config = OffloadConfig.from(json, System.getenv());
-      String secret = JwtSetup.secret(vertx, config).await();
-      System.out.println(JwtSetup.sign(JwtSetup.provider(vertx, secret, config.auth()), config.auth(), args[1],
+      String secret = DevSecret.read(vertx, config).await();
+      System.out.println(DevTokens.sign(Verifiers.create(vertx, secret, config.auth()), config.auth(), args[1],
         args[2], Integer.parseInt(ttlArgument)));
     } catch (ConfigException e) {
       // A config that cannot sign (public keys only, say) is a usage error, not a crash.

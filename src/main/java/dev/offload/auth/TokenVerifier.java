@@ -66,7 +66,7 @@ public final class TokenVerifier {
     }
     Future<JWTAuthOptions> withSecret = auth.hs256SecretFile() == null
       ? Future.succeededFuture(keys)
-      : JwtSetup.secret(vertx, config).map(secret -> keys.addPubSecKey(JwtSetup.hs256(secret)));
+      : DevSecret.read(vertx, config).map(secret -> keys.addPubSecKey(Verifiers.hs256(secret)));
     JwksSource source = auth.jwks() == null ? null : new JwksSource(vertx, auth.jwks());
     return withSecret.compose(fixed -> {
       TokenVerifier verifier = new TokenVerifier(vertx, auth, fixed, source);
@@ -129,7 +129,7 @@ public final class TokenVerifier {
     return fromSet.map(keySet -> {
       JWTAuthOptions options = new JWTAuthOptions(fixedKeys);
       keySet.forEach(options::addJwk);
-      jwt = JwtSetup.provider(vertx, options, auth);
+      jwt = Verifiers.create(vertx, options, auth);
       verified.clear();
       return null;
     });

@@ -50,7 +50,7 @@ class AuthTest {
   @BeforeEach
   void start(Vertx vertx, @TempDir Path dir) {
     service = TestService.start(vertx, dir);
-    secret = await(JwtSetup.secret(vertx, service.config));
+    secret = await(DevSecret.read(vertx, service.config));
   }
 
   private void restartWith(UnaryOperator<JsonObject> change) {
@@ -58,7 +58,7 @@ class AuthTest {
     Path dir = service.config.dataDir();
     service.stop();
     service = TestService.start(vertx, change.apply(TestService.baseConfig(dir)));
-    secret = await(JwtSetup.secret(vertx, service.config));
+    secret = await(DevSecret.read(vertx, service.config));
   }
 
   // --- token crafting -------------------------------------------------------------------------
@@ -216,8 +216,8 @@ class AuthTest {
   @Test
   void aTokenSignedWithAnotherSecretIs401() {
     String otherSecret = "another-secret-that-is-long-enough-for-hs256-0123456789";
-    JWTAuth stranger = JwtSetup.provider(service.vertx, otherSecret, service.config.auth());
-    assertInvalidToken(listWith(JwtSetup.sign(stranger, service.config.auth(), "alice", TestService.READ_WRITE, 600)));
+    JWTAuth stranger = Verifiers.create(service.vertx, otherSecret, service.config.auth());
+    assertInvalidToken(listWith(DevTokens.sign(stranger, service.config.auth(), "alice", TestService.READ_WRITE, 600)));
     assertInvalidToken(listWith(hs256(otherSecret, new JsonObject().put("alg", "HS256").put("typ", "JWT"),
       claims("alice", TestService.READ_WRITE))));
   }

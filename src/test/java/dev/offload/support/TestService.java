@@ -1,7 +1,9 @@
 package dev.offload.support;
 
 import dev.offload.app.MainVerticle;
-import dev.offload.auth.JwtSetup;
+import dev.offload.auth.DevSecret;
+import dev.offload.auth.DevTokens;
+import dev.offload.auth.Verifiers;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -76,7 +78,7 @@ public final class TestService {
     String id = await(vertx.deployVerticle(main, new DeploymentOptions().setConfig(config)));
     // A service that verifies public keys only has no secret to sign with: its tests bring their own keys.
     JWTAuth signer = settings.auth().hs256SecretFile() == null ? null
-      : JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth());
+      : Verifiers.create(vertx, await(DevSecret.read(vertx, settings)), settings.auth());
     return new TestService(vertx, settings, main, id, signer);
   }
 
@@ -97,7 +99,7 @@ public final class TestService {
   }
 
   public String token(String subject, String scope) {
-    return JwtSetup.sign(signer, config.auth(), subject, scope, 600);
+    return DevTokens.sign(signer, config.auth(), subject, scope, 600);
   }
 
   public JWTAuth signer() {
@@ -171,8 +173,8 @@ public final class TestService {
 
   /** A token for {@code subject} (read and write) that a service on {@code settings} accepts: its dev secret. */
   public static String devToken(Vertx vertx, OffloadConfig settings, String subject) {
-    JWTAuth signer = JwtSetup.provider(vertx, await(JwtSetup.secret(vertx, settings)), settings.auth());
-    return JwtSetup.sign(signer, settings.auth(), subject, READ_WRITE, 600);
+    JWTAuth signer = Verifiers.create(vertx, await(DevSecret.read(vertx, settings)), settings.auth());
+    return DevTokens.sign(signer, settings.auth(), subject, READ_WRITE, 600);
   }
 
   public static <T> T await(Future<T> future) {

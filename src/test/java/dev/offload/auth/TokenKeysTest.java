@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * that accepts {@code alg: none} (docs/design.md, section 8).
  */
 @ExtendWith(VertxExtension.class)
-class JwtSetupTest {
+class TokenKeysTest {
   private static final String KEY = "auth.hs256SecretFile";
 
   private static OffloadConfig config(Path dataDir, String mode) {
@@ -77,7 +77,7 @@ class JwtSetupTest {
   void providerRefusesASecretShorterThan32Bytes(Vertx vertx, @TempDir Path dir) {
     OffloadConfig.Auth auth = config(dir, "dev").auth();
     for (String weak : new String[] {null, "", "0123456789", "x".repeat(31), "é".repeat(15)}) {
-      assertThatThrownBy(() -> JwtSetup.provider(vertx, weak, auth))
+      assertThatThrownBy(() -> Verifiers.create(vertx, weak, auth))
         .as("secret %s", weak)
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(KEY)
@@ -88,14 +88,14 @@ class JwtSetupTest {
   @Test
   void providerAcceptsA32ByteSecretAndVerifiesWhatItSigns(Vertx vertx, @TempDir Path dir) {
     OffloadConfig.Auth auth = config(dir, "dev").auth();
-    JWTAuth jwt = JwtSetup.provider(vertx, "x".repeat(32), auth);
-    User user = await(jwt.authenticate(new TokenCredentials(JwtSetup.sign(jwt, auth, "alice", "jobs:read", 60))));
+    JWTAuth jwt = Verifiers.create(vertx, "x".repeat(32), auth);
+    User user = await(jwt.authenticate(new TokenCredentials(DevTokens.sign(jwt, auth, "alice", "jobs:read", 60))));
     assertThat(user.subject()).isEqualTo("alice");
     assertThat(user.principal().getString("iss")).isEqualTo(TestService.ISSUER);
     assertThat(user.principal().getString("aud")).isEqualTo(TestService.AUDIENCE);
 
     // 16 two-byte characters: the limit counts bytes, not characters.
-    JwtSetup.provider(vertx, "é".repeat(16), auth);
+    Verifiers.create(vertx, "é".repeat(16), auth);
   }
 
   // --- "unsecure" mode --------------------------------------------------------------------------
@@ -108,7 +108,7 @@ class JwtSetupTest {
     assertThat(await(keyless.authenticate(new TokenCredentials(unsignedToken(claims(noClaimChecks))))).subject())
       .isEqualTo("mallory");
 
-    assertThatThrownBy(() -> JwtSetup.refuseUnsecureMode(keyless, noClaimChecks))
+    assertThatThrownBy(() -> Verifiers.refuseUnsecureMode(keyless, noClaimChecks))
       .isInstanceOf(ConfigException.class)
       .hasMessageContaining("unsigned");
   }
@@ -123,7 +123,7 @@ class JwtSetupTest {
     assertThat(await(keyless.authenticate(new TokenCredentials(unsignedToken(claims(auth))))).subject())
       .isEqualTo("mallory");
 
-    assertThatThrownBy(() -> JwtSetup.refuseUnsecureMode(keyless, auth)).isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> Verifiers.refuseUnsecureMode(keyless, auth)).isInstanceOf(ConfigException.class);
   }
 
   @Test
@@ -132,14 +132,14 @@ class JwtSetupTest {
     JWTAuth unusable = JWTAuth.create(vertx, new JWTAuthOptions()
       .addJwk(new JsonObject().put("kty", "oct").put("alg", "HS999").put("k", "c2VjcmV0")));
     OffloadConfig.Auth auth = new OffloadConfig.Auth(dir.resolve("unused"), List.of(), null, null, null, 5);
-    assertThatThrownBy(() -> JwtSetup.refuseUnsecureMode(unusable, auth)).isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> Verifiers.refuseUnsecureMode(unusable, auth)).isInstanceOf(ConfigException.class);
   }
 
   @Test
   void aVerifierWithAKeyPassesTheProbe(Vertx vertx, @TempDir Path dir) {
     OffloadConfig.Auth auth = config(dir, "dev").auth();
-    JWTAuth keyed = JwtSetup.provider(vertx, "k".repeat(48), auth);
-    JwtSetup.refuseUnsecureMode(keyed, auth);
+    JWTAuth keyed = Verifiers.create(vertx, "k".repeat(48), auth);
+    Verifiers.refuseUnsecureMode(keyed, auth);
     assertThat(keyed.authenticate(new TokenCredentials(unsignedToken(claims(auth)))).failed()).isTrue();
   }
 
@@ -151,24 +151,24 @@ class JwtSetupTest {
     Path file = config.auth().hs256SecretFile();
     assertThat(file).doesNotExist();
 
-    String secret = await(JwtSetup.secret(vertx, config));
+    String secret = await(DevSecret.read(vertx, config));
 
     assertThat(file).exists();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-    assertThat(secret.getBytes(StandardCharsets.UTF_8).length).isGreaterThanOrEqualTo(JwtSetup.MIN_SECRET_BYTES);
+    assertThat(secret.getBytes(StandardCharsets.UTF_8).length).isGreaterThanOrEqualTo(Verifiers.MIN_SECRET_BYTES);
     assertThat(Files.readString(file).trim()).isEqualTo(secret);
-    assertThat(await(JwtSetup.secret(vertx, config))).isEqualTo(secret);
+    assertThat(await(DevSecret.read(vertx, config))).isEqualTo(secret);
     // A usable secret: the verifier builds from it.
-    JwtSetup.provider(vertx, secret, config.auth());
+    Verifiers.create(vertx, secret, config.auth());
 
     // Another data directory gets another secret, not a fixed default.
-    assertThat(await(JwtSetup.secret(vertx, config(dir.resolve("other"), "dev")))).isNotEqualTo(secret);
+    assertThat(await(DevSecret.read(vertx, config(dir.resolve("other"), "dev")))).isNotEqualTo(secret);
   }
 
   @Test
   void productionModeRefusesAMissingSecretFileAndCreatesNothing(Vertx vertx, @TempDir Path dir) {
     OffloadConfig config = productionWithSecretFile(dir);
-    Future<String> secret = JwtSetup.secret(vertx, config);
+    Future<String> secret = DevSecret.read(vertx, config);
     Throwable failure = awaitFailure(secret);
     assertThat(failure).isInstanceOf(ConfigException.class).hasMessageContaining(KEY);
     assertThat(config.auth().hs256SecretFile()).doesNotExist();
@@ -185,7 +185,7 @@ class JwtSetupTest {
     OffloadConfig config = productionWithSecretFile(dir);
     String provisioned = "provisioned-by-the-operator-0123456789-abcdef";
     Files.writeString(config.auth().hs256SecretFile(), provisioned + "\n");
-    assertThat(await(JwtSetup.secret(vertx, config))).isEqualTo(provisioned);
+    assertThat(await(DevSecret.read(vertx, config))).isEqualTo(provisioned);
   }
 
   @Test

@@ -4,8 +4,6 @@ import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.FileSystem;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -14,55 +12,24 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 
 /**
- * Builds vertx-auth-jwt verifiers and signs dev tokens: the HS256 secret file (generated on first
- * start in dev mode), the self-test that refuses a verifier that would accept unsigned tokens.
- * {@link TokenVerifier} assembles every configured key.
+ * Builds vertx-auth-jwt verifiers that check what the config asks ({@code iss}, {@code aud},
+ * leeway), refusing any that would accept unsigned tokens. {@link TokenVerifier} assembles every
+ * configured key into one.
  */
-public final class JwtSetup {
+public final class Verifiers {
   /** RFC 7518 3.2: an HS256 key must be at least as long as the hash output. */
   public static final int MIN_SECRET_BYTES = 32;
 
-  private JwtSetup() {
-  }
-
-  /**
-   * The HS256 secret from {@code auth.hs256SecretFile}. In dev mode a missing file is created with
-   * 48 random bytes (base64url text), readable by its owner only; in production it must exist.
-   */
-  public static Future<String> secret(Vertx vertx, OffloadConfig config) {
-    if (config.auth().hs256SecretFile() == null) {
-      return Future.failedFuture(new ConfigException("no HS256 secret is configured (config key "
-        + "'auth.hs256SecretFile'): this config verifies tokens with public keys only"));
-    }
-    FileSystem fs = vertx.fileSystem();
-    String path = config.auth().hs256SecretFile().toString();
-    String dir = config.auth().hs256SecretFile().toAbsolutePath().getParent().toString();
-    return fs.exists(path).compose(exists -> {
-      if (exists) {
-        return fs.readFile(path).map(buffer -> buffer.toString(StandardCharsets.UTF_8).trim());
-      }
-      if (config.mode() != OffloadConfig.Mode.DEV) {
-        return Future.failedFuture(new ConfigException("config key 'auth.hs256SecretFile': " + path
-          + " does not exist; only dev mode generates a secret"));
-      }
-      byte[] random = new byte[48];
-      new SecureRandom().nextBytes(random);
-      String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-      return fs.mkdirs(dir, "rwx------")
-        .compose(v -> fs.createFile(path, "rw-------"))
-        .compose(v -> fs.writeFile(path, Buffer.buffer(secret + "\n")))
-        .map(secret);
-    });
+  private Verifiers() {
   }
 
   /** A verifier for HS256 tokens signed with {@code secret}; throws when the key is unusable. */
-  public static JWTAuth provider(Vertx vertx, String secret, OffloadConfig.Auth auth) {
-    return provider(vertx, new JWTAuthOptions().addPubSecKey(hs256(secret)), auth);
+  public static JWTAuth create(Vertx vertx, String secret, OffloadConfig.Auth auth) {
+    return create(vertx, new JWTAuthOptions().addPubSecKey(hs256(secret)), auth);
   }
 
   /** The HS256 key; throws when the secret is too short to be safe. */
@@ -79,7 +46,7 @@ public final class JwtSetup {
    * ({@code iss}, {@code aud}, leeway on {@code exp}/{@code nbf}); refused if it would accept
    * unsigned tokens.
    */
-  public static JWTAuth provider(Vertx vertx, JWTAuthOptions keys, OffloadConfig.Auth auth) {
+  public static JWTAuth create(Vertx vertx, JWTAuthOptions keys, OffloadConfig.Auth auth) {
     JWTOptions jwtOptions = new JWTOptions().setLeeway(auth.leewaySeconds());
     if (auth.issuer() != null) {
       jwtOptions.setIssuer(auth.issuer());
@@ -118,17 +85,5 @@ public final class JwtSetup {
     if (accepted.succeeded()) {
       throw new ConfigException("the JWT verifier has no usable key and would accept unsigned tokens; refusing to start");
     }
-  }
-
-  /** Signs a token for {@code subject} with the given scopes (space-separated), valid for {@code ttlSeconds}. */
-  public static String sign(JWTAuth jwt, OffloadConfig.Auth auth, String subject, String scope, int ttlSeconds) {
-    JWTOptions options = new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(ttlSeconds);
-    if (auth.issuer() != null) {
-      options.setIssuer(auth.issuer());
-    }
-    if (auth.audience() != null) {
-      options.setAudience(List.of(auth.audience()));
-    }
-    return jwt.generateToken(new JsonObject().put("sub", subject).put("scope", scope), options);
   }
 }
