@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -48,7 +49,7 @@ public final class MainVerticle extends VerticleBase {
 
   private final Map<String, String> env;
   /** This process in the store's leases: unique per start, so a restarted node holds none of its old leases. */
-  private final String node = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  private final String node = "node-" + UUID.randomUUID().toString().substring(0, 8);
   private final Lifecycle lifecycle = new Lifecycle();
   private OffloadConfig settings;
   private TokenVerifier tokens;

@@ -8,6 +8,8 @@ import io.vertx.ext.auth.NoSuchKeyIdException;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.ArrayList;
+import java.util.List;
 
 
 /**
@@ -40,7 +42,7 @@ public final class BearerAuth implements Handler<RoutingContext> {
     }
     authenticate(header.substring(7).trim())
       .onSuccess(claims -> {
-        java.util.List<String> scopes = scopes(claims);
+        List<String> scopes = scopes(claims);
         ctx.put(CALLER, new Caller(claims.getString("sub"), scopes.contains(Scopes.ADMIN)));
         ctx.put(SCOPES, scopes);
         ctx.next();
@@ -95,11 +97,11 @@ public final class BearerAuth implements Handler<RoutingContext> {
   }
 
   /** The space-separated {@code scope} claim (RFC 8693), split without a regular expression. */
-  private static java.util.List<String> scopes(JsonObject claims) {
+  private static List<String> scopes(JsonObject claims) {
     if (!(claims.getValue("scope") instanceof String scope)) {
-      return java.util.List.of();
+      return List.of();
     }
-    java.util.List<String> scopes = new java.util.ArrayList<>(4);
+    List<String> scopes = new ArrayList<>(4);
     int start = -1;
     for (int i = 0; i <= scope.length(); i++) {
       boolean space = i == scope.length() || Character.isWhitespace(scope.charAt(i));
@@ -121,7 +123,7 @@ public final class BearerAuth implements Handler<RoutingContext> {
   /** A handler that lets the request through only if the token holds {@code scope}. */
   public static Handler<RoutingContext> require(String scope) {
     return ctx -> {
-      java.util.List<String> held = ctx.get(SCOPES, java.util.List.of());
+      List<String> held = ctx.get(SCOPES, List.of());
       if (held.contains(scope)) {
         ctx.next();
         return;

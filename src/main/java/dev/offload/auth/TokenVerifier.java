@@ -15,6 +15,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
@@ -146,7 +147,7 @@ public final class TokenVerifier {
     String pem;
     try {
       pem = Files.readString(key.file(), StandardCharsets.US_ASCII);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new ConfigException("config key 'auth.publicKeys': cannot read " + key.file());
     }
     if (pem.contains("PRIVATE KEY")) {

@@ -2,11 +2,17 @@ package dev.offload.config;
 
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The whole configuration, read once at start-up from {@code conf/config.json} and the
@@ -183,7 +189,7 @@ public record OffloadConfig(
   private static OffloadConfig from(ConfigReader r) {
     int cores = Runtime.getRuntime().availableProcessors();
 
-    Mode mode = Mode.valueOf(r.oneOf("mode", "dev", Set.of("dev", "production")).toUpperCase(java.util.Locale.ROOT));
+    Mode mode = Mode.valueOf(r.oneOf("mode", "dev", Set.of("dev", "production")).toUpperCase(Locale.ROOT));
     Set<Role> roles = parseRoles(r.strings("roles", List.of("api", "worker")));
     String tlsKey = r.string("http.tls.keyFile", null);
     String tlsCert = r.string("http.tls.certFile", null);
@@ -281,7 +287,7 @@ public record OffloadConfig(
   }
 
   private static Auth auth(ConfigReader r, Mode mode, Path dataDir) {
-    List<PublicKey> keys = new java.util.ArrayList<>();
+    List<PublicKey> keys = new ArrayList<>();
     for (int i = 0, n = r.size("auth.publicKeys"); i < n; i++) {
       String p = "auth.publicKeys." + i + ".";
       keys.add(new PublicKey(r.oneOf(p + "algorithm", null, PUBLIC_KEY_ALGORITHMS),
@@ -295,7 +301,7 @@ public record OffloadConfig(
     if (jwksFile != null && jwksUrl != null) {
       throw new ConfigException("config keys 'auth.jwks.file' and 'auth.jwks.url' exclude each other: set one");
     }
-    if (jwksUrl != null && jwksUrl.startsWith("http:") && !java.net.URI.create(jwksUrl).getHost().matches("localhost|127\\..*")) {
+    if (jwksUrl != null && jwksUrl.startsWith("http:") && !URI.create(jwksUrl).getHost().matches("localhost|127\\..*")) {
       throw new ConfigException("config key 'auth.jwks.url' must be an https URL (plain http only on loopback): "
         + "keys fetched in the clear can be swapped by anyone on the path");
     }
@@ -320,7 +326,7 @@ public record OffloadConfig(
   /** A path that must name a readable file; the error names the key. */
   private static Path readable(String key, String file) {
     Path path = Path.of(file);
-    if (!java.nio.file.Files.isReadable(path)) {
+    if (!Files.isReadable(path)) {
       throw new ConfigException("config key '" + key + "' (env " + ConfigReader.envName(key) + "): cannot read "
         + file);
     }
@@ -353,8 +359,8 @@ public record OffloadConfig(
       return password;
     }
     try {
-      return java.nio.file.Files.readString(Path.of(file)).trim();
-    } catch (java.io.IOException e) {
+      return Files.readString(Path.of(file)).trim();
+    } catch (IOException e) {
       throw new ConfigException("config key 'store.postgres.passwordFile' (env OFFLOAD_STORE_POSTGRES_PASSWORDFILE): "
         + "cannot read " + file);
     }
@@ -373,6 +379,6 @@ public record OffloadConfig(
       case "api" -> Role.API;
       case "worker" -> Role.WORKER;
       default -> throw new ConfigException("config key 'roles' must hold only 'api' and 'worker', got \"" + name + "\"");
-    }).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }).collect(Collectors.toUnmodifiableSet());
   }
 }

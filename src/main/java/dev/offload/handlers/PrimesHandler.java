@@ -4,6 +4,7 @@ import dev.offload.jobs.JobContext;
 import dev.offload.jobs.JobHandler;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 
 /**
  * Counts the primes up to a limit with a segmented sieve of Eratosthenes: CPU-bound, so it runs
@@ -76,7 +77,7 @@ public final class PrimesHandler implements JobHandler {
       }
       long high = Math.min(low + SEGMENT - 1, limit);
       int length = (int) (high - low + 1);
-      java.util.Arrays.fill(segment, 0, length, false);
+      Arrays.fill(segment, 0, length, false);
       for (int b = 0; b < bases; b++) {
         long p = basePrimes[b];
         if (p * p > high) {

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -62,7 +63,7 @@ final class JobRoutes {
     jobs.submitBatch(BearerAuth.caller(ctx), body, RequestLog.requestIdOf(ctx))
       .onSuccess(queued -> {
         ctx.put(Audit.COUNT, queued.size());
-        JsonArray items = new JsonArray(new java.util.ArrayList<>(queued.size()));
+        JsonArray items = new JsonArray(new ArrayList<>(queued.size()));
         queued.forEach(job -> items.add(job.toJson()));
         ctx.response()
           .setStatusCode(202)

@@ -3,6 +3,8 @@ package dev.offload.jobs;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.UUID;
 
 /**
@@ -48,8 +50,8 @@ public record Job(
   }
 
   /** RFC 3339 UTC with milliseconds, always in the same shape (Instant.toString drops zero fractions). */
-  private static final java.time.format.DateTimeFormatter TIME =
-    java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+    DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private static String time(Instant instant) {
     return instant == null ? null : TIME.format(instant);

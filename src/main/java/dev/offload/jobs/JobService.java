@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -148,7 +149,7 @@ public final class JobService {
     return new NewJob(UUID.randomUUID(), caller.subject(), type.name(), input,
       submission.maxAttempts() != null ? submission.maxAttempts() : type.maxAttempts(),
       submission.timeoutSeconds() != null ? submission.timeoutSeconds() : type.timeoutFor(input),
-      Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), requestId);
+      Instant.now().truncatedTo(ChronoUnit.MILLIS), requestId);
   }
 
   private static JobException invalid(String detail) {

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -60,7 +61,7 @@ public interface JobStore {
   Future<Integer> purgeFinished(Instant before, int limit);
 
   /** The number of queued jobs per type (types with none are absent). */
-  Future<java.util.Map<String, Long>> queuedByType();
+  Future<Map<String, Long>> queuedByType();
 
   /** Sets {@code error} on the queued jobs of a type that have none; returns how many. */
   Future<Integer> flagQueued(String type, JsonObject error);

@@ -12,11 +12,13 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -175,7 +177,7 @@ final class WritePipeline {
 
   /** Issues every write of the batch, grouped by kind in order of arrival; fills {@code results}. */
   private static Future<Void> issue(Sql sql, List<Write<?, ?>> batch, Map<Write<?, ?>, Object> results) {
-    Map<Kind<?, ?>, List<Write<?, ?>>> byKind = new java.util.LinkedHashMap<>();
+    Map<Kind<?, ?>, List<Write<?, ?>>> byKind = new LinkedHashMap<>();
     batch.forEach(write -> byKind.computeIfAbsent(write.kind(), k -> new ArrayList<>()).add(write));
     List<Future<?>> issued = new ArrayList<>(byKind.size());
     byKind.forEach((kind, writes) -> issued.add(issue(sql, kind, writes, results)));
@@ -222,7 +224,7 @@ final class WritePipeline {
     long now = System.nanoTime();
     List<Write<?, ?>> inProgress = running;
     if (inProgress != null && now - runningSince > timeoutNanos) {
-      health.failed(new java.util.concurrent.TimeoutException("a transaction of " + inProgress.size()
+      health.failed(new TimeoutException("a transaction of " + inProgress.size()
         + " write(s) has run for more than " + timeoutNanos / 1_000_000 + " ms"), inProgress.size());
       JobException refusal = health.refusal();
       inProgress.forEach(write -> write.refuse(refusal));
