@@ -10,10 +10,6 @@ public enum JobState {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  public boolean terminal() {
-    return this == SUCCEEDED || this == FAILED || this == CANCELLED;
-  }
-
   /** Parses the wire name; returns null for an unknown name. */
   public static JobState parse(String wire) {
     for (JobState state : values()) {

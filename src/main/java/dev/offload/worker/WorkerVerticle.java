@@ -55,8 +55,9 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /**
-   * Stops the handlers without answering: their jobs stay running in the store, exactly as after a
-   * crash, and start-up recovery queues them again. (Graceful hand-back is future work.)
+   * Stops the handlers without answering. A graceful stop has drained first (the dispatcher handed
+   * what still ran back to the queue); otherwise their jobs stay running in the store, exactly as
+   * after a crash, and lease recovery queues them again.
    */
   @Override
   public Future<?> stop() {
