@@ -10,20 +10,24 @@ TTL ?= 3600
 JAVA_OPTS ?= -Xmx256m
 export JAVA_OPTS
 
+# Maven 3.8 writes ANSI colour resets even in batch mode: `plain CMD` strips them from CMD's
+# output and keeps CMD's exit status.
+plain = mkdir -p target && { $(1); echo $$? > target/.exit; } 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; exit $$(cat target/.exit)
+
 .PHONY: build run test token bench cluster cluster-stop clean
 
 build: $(JAR)
 
 # Maven's output goes to stderr so that `TOKEN=$$(make -s token)` captures only the token.
 $(JAR): pom.xml $(shell find src/main -type f)
-	$(MVN) -Dstyle.color=never -DskipTests package >&2
+	@($(call plain,$(MVN) -Dstyle.color=never -DskipTests package)) >&2
 
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) -conf $(CONF)
 
 # Not quiet: Surefire's and Failsafe's "Tests run" summaries are what CI reads.
 test:
-	mvn -B -ntp verify
+	@$(call plain,mvn -B -ntp verify)
 
 token: $(JAR)
 	@java -cp $(JAR) dev.offload.auth.TokenCli $(CONF) "$(SUB)" "$(SCOPE)" $(TTL)
