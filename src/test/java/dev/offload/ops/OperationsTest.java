@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.offload.jobs.Dispatcher;
+import dev.offload.dispatch.Dispatcher;
 import dev.offload.support.Scrape;
 import dev.offload.support.TestService;
 import io.vertx.core.Vertx;

@@ -1,10 +1,20 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
 import dev.offload.config.OffloadConfig;
-import io.vertx.core.eventbus.DeliveryOptions;
+import dev.offload.jobs.Addresses;
+import dev.offload.jobs.Attempt;
+import dev.offload.jobs.JobError;
+import dev.offload.jobs.JobException;
+import dev.offload.jobs.JobMetrics;
+import dev.offload.jobs.JobState;
+import dev.offload.jobs.JobStore;
+import dev.offload.jobs.JobType;
+import dev.offload.jobs.JobTypes;
+import dev.offload.jobs.Outcome;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;

@@ -1,5 +1,8 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
+import dev.offload.jobs.Attempt;
+import dev.offload.jobs.JobState;
+import dev.offload.jobs.Outcome;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;

@@ -1,5 +1,9 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
+import dev.offload.jobs.Attempt;
+import dev.offload.jobs.JobMetrics;
+import dev.offload.jobs.JobStore;
+import dev.offload.jobs.Outcome;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

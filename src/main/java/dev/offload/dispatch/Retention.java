@@ -1,6 +1,8 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
 import dev.offload.config.OffloadConfig;
+import dev.offload.jobs.JobMetrics;
+import dev.offload.jobs.JobStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;

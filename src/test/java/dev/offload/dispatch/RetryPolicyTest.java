@@ -1,5 +1,9 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
+import dev.offload.jobs.Attempt;
+import dev.offload.jobs.JobError;
+import dev.offload.jobs.JobState;
+import dev.offload.jobs.Outcome;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

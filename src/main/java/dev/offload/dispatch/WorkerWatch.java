@@ -1,5 +1,9 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
+import dev.offload.jobs.Addresses;
+import dev.offload.jobs.JobError;
+import dev.offload.jobs.JobStore;
+import dev.offload.jobs.JobTypes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
