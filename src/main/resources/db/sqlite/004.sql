@@ -1,0 +1,6 @@
+-- SQLite migration 4: the request that submitted a job (for the logs), and retention's scan of
+-- finished jobs.
+
+ALTER TABLE jobs ADD COLUMN request_id TEXT;
+
+CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled');
