@@ -28,8 +28,12 @@ public final class BearerAuth implements Handler<RoutingContext> {
 
   private final TokenVerifier verifier;
 
-  public BearerAuth(TokenVerifier verifier) {
+  private BearerAuth(TokenVerifier verifier) {
     this.verifier = verifier;
+  }
+
+  public static BearerAuth create(TokenVerifier verifier) {
+    return new BearerAuth(verifier);
   }
 
   @Override

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * request id. Never the token, never the job's input: the trail must be safe to ship anywhere.
  * Lines are JSON objects, so nothing a client sends can forge a line.
  */
-final class Audit {
+final class Audit implements Handler<RoutingContext> {
   static final Logger LOG = LoggerFactory.getLogger("offload.audit");
   /** Set by the job routes once they know them. */
   static final String JOB = "offload.audit.job";
@@ -28,12 +28,15 @@ final class Audit {
   private Audit() {
   }
 
-  /** On the API routes: records the request once its response is sent. */
-  static Handler<RoutingContext> trail() {
-    return ctx -> {
-      ctx.addEndHandler(done -> record(ctx));
-      ctx.next();
-    };
+  /** On the API routes: records each request once its response is sent. */
+  static Audit create() {
+    return new Audit();
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    ctx.addEndHandler(done -> record(ctx));
+    ctx.next();
   }
 
   private static void record(RoutingContext ctx) {

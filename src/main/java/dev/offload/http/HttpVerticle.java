@@ -4,7 +4,6 @@ import dev.offload.auth.BearerAuth;
 import dev.offload.auth.Scopes;
 import dev.offload.auth.TokenVerifier;
 import dev.offload.config.OffloadConfig;
-import dev.offload.jobs.JobException;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.ops.HealthHandler;
@@ -17,12 +16,10 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CSPHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HSTSHandler;
-import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.ext.web.handler.XFrameHandler;
 
@@ -103,7 +100,7 @@ public final class HttpVerticle extends VerticleBase {
   /** The route table: every path, method, guard and handler of the service, top to bottom. */
   Router router() {
     JobRoutes routes = new JobRoutes(jobs, new StrictJson(config.limits().jsonDepth()));
-    BearerAuth auth = new BearerAuth(tokens);
+    BearerAuth auth = BearerAuth.create(tokens);
     Router router = Router.router(vertx);
 
     // On every response, errors included.
@@ -111,11 +108,11 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(CSPHandler.create().setDirective("default-src", "'none'")
         .setDirective("frame-ancestors", "'none'"))
       .handler(XFrameHandler.create(XFrameHandler.DENY))
-      .handler(new SecurityHeaders());
+      .handler(SecurityHeaders.create());
     if (config.http().tls() != null) {
       router.route().handler(HSTSHandler.create(365L * 24 * 3600, false));
     }
-    router.route().handler(this::limitHeaderCount);
+    router.route().handler(HeaderCountLimit.create(config.limits().headerCount()));
     // CORS is off unless origins are listed (never "*"; no cookies are used, so no credentials).
     if (!config.http().corsOrigins().isEmpty()) {
       router.route().handler(CorsHandler.create()
@@ -126,20 +123,20 @@ public final class HttpVerticle extends VerticleBase {
         .maxAgeSeconds(600));
     }
 
-    router.get("/health/live").handler(HealthHandler.live());
-    router.get("/health/ready").handler(HealthHandler.ready(readiness, false));
+    router.get(HealthHandler.LIVE).handler(HealthHandler.live());
+    router.get(HealthHandler.READY).handler(HealthHandler.ready(readiness, false));
 
     // The API: the audit trail; the request timeout (a request, its body included, must arrive
     // and be answered in time); the body before anything asynchronous runs (no file uploads, a
     // small limit: this API only takes small JSON documents); then the token and the rate limit.
-    router.route(API).handler(Audit.trail());
+    router.route(API).handler(Audit.create());
     router.route(API).handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
     // A batch may be larger than one submission; the first body handler that runs reads the body.
     router.route(JobRoutes.BATCH).handler(BodyHandler.create(false).setBodyLimit(config.limits().batchBodyBytes()));
     router.route(API).handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
     router.route(API).handler(auth);
     if (limiter != null) {
-      router.route(API).handler(this::limitRate);
+      router.route(API).handler(RateLimit.create(limiter, metrics));
     }
 
     router.post(JobRoutes.JOBS).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
@@ -147,37 +144,13 @@ public final class HttpVerticle extends VerticleBase {
     router.post(JobRoutes.BATCH).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
       .handler(routes::submitBatch);
     router.get(JobRoutes.JOBS).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobs);
-    router.get(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.READ)).handler(routes::getJob);
-    router.delete(JobRoutes.JOBS + "/:id").handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
-    router.get("/api/v1/job-types").handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
+    router.get(JobRoutes.JOB).handler(BearerAuth.require(Scopes.READ)).handler(routes::getJob);
+    router.delete(JobRoutes.JOB).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
+    router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
 
     router.route().failureHandler(Problems::handle);
     ROUTER_ERRORS.forEach(status -> router.errorHandler(status, Problems::handle));
     return router;
-  }
-
-  /** Netty bounds the headers' bytes; this bounds their number (a flood of tiny headers). */
-  private void limitHeaderCount(RoutingContext ctx) {
-    if (ctx.request().headers().size() > config.limits().headerCount()) {
-      ctx.fail(new HttpException(431, "the request has more than " + config.limits().headerCount() + " headers"));
-    } else {
-      ctx.next();
-    }
-  }
-
-  /** Per-owner token bucket: 429 with Retry-After once the owner's burst is spent. */
-  private void limitRate(RoutingContext ctx) {
-    RateLimiter.Decision decision = limiter.take(BearerAuth.caller(ctx).subject(), System.nanoTime());
-    ctx.response().putHeader("RateLimit-Limit", String.valueOf(limiter.burst()))
-      .putHeader("RateLimit-Remaining", String.valueOf(decision.remaining()))
-      .putHeader("RateLimit-Reset", String.valueOf(decision.retryAfterSeconds()));
-    if (decision.allowed()) {
-      ctx.next();
-    } else {
-      metrics.refused("rate_limited");
-      ctx.fail(new JobException(JobException.Kind.RATE_LIMITED, "too many requests; slow down",
-        Math.max(1, decision.retryAfterSeconds())));
-    }
   }
 
   /** The port actually bound (the configured one, or the one chosen for port 0). */

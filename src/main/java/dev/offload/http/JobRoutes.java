@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
 final class JobRoutes {
   static final String JOBS = "/api/v1/jobs";
   static final String BATCH = JOBS + "/batch";
+  static final String JOB = JOBS + "/:id";
+  static final String JOB_TYPES = "/api/v1/job-types";
   private static final String JSON = "application/json";
   private static final Pattern UUID_TEXT =
     Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");

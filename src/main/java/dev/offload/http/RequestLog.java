@@ -2,6 +2,7 @@ package dev.offload.http;
 
 import dev.offload.auth.BearerAuth;
 import dev.offload.jobs.Caller;
+import dev.offload.ops.HealthHandler;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -24,8 +25,8 @@ final class RequestLog implements Handler<RoutingContext> {
   static final Logger ACCESS = LoggerFactory.getLogger("offload.access");
   private static final String REQUEST_ID = "offload.requestId";
   private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-  private static final Set<String> TEMPLATES = Set.of(JobRoutes.JOBS, JobRoutes.BATCH, "/api/v1/job-types", "/health/live",
-    "/health/ready");
+  private static final Set<String> TEMPLATES = Set.of(JobRoutes.JOBS, JobRoutes.BATCH, JobRoutes.JOB_TYPES,
+    HealthHandler.LIVE, HealthHandler.READY);
 
   private final HttpMetrics metrics;
 
@@ -86,7 +87,7 @@ final class RequestLog implements Handler<RoutingContext> {
       return path;
     }
     if (path.startsWith(JobRoutes.JOBS + "/") && path.indexOf('/', JobRoutes.JOBS.length() + 1) < 0) {
-      return JobRoutes.JOBS + "/:id";
+      return JobRoutes.JOB;
     }
     return "other";
   }

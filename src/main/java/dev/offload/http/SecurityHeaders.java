@@ -11,6 +11,13 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class SecurityHeaders implements Handler<RoutingContext> {
 
+  private SecurityHeaders() {
+  }
+
+  static SecurityHeaders create() {
+    return new SecurityHeaders();
+  }
+
   @Override
   public void handle(RoutingContext ctx) {
     apply(ctx.response().headers());

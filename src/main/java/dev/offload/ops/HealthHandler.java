@@ -11,6 +11,8 @@ import io.vertx.ext.web.RoutingContext;
  * ({@code detailed}) shows each check of {@link Readiness} as well.
  */
 public final class HealthHandler {
+  public static final String LIVE = "/health/live";
+  public static final String READY = "/health/ready";
 
   private HealthHandler() {
   }

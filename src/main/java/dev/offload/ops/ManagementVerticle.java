@@ -45,8 +45,8 @@ public final class ManagementVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
-    router.get("/health/live").handler(HealthHandler.live());
-    router.get("/health/ready").handler(HealthHandler.ready(readiness, true));
+    router.get(HealthHandler.LIVE).handler(HealthHandler.live());
+    router.get(HealthHandler.READY).handler(HealthHandler.ready(readiness, true));
     countQueue();
     vertx.setPeriodic(QUEUE_POLL_MILLIS, id -> countQueue());
     server = vertx.createHttpServer().requestHandler(router);
