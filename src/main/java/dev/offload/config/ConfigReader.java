@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,9 +21,13 @@ final class ConfigReader {
 
   private final JsonObject root;
   private final Map<String, String> env;
-  private final Set<String> read = new HashSet<>();
-  /** Every key asked for, in order, with the default it was asked with (null: none): the documentation's source. */
+  /**
+   * Every key asked for, in order, with the default it was asked with (null: none): what
+   * unknown keys are checked against, and the documentation's source.
+   */
   private final Map<String, Object> defaults = new LinkedHashMap<>();
+  /** The keys asked for (a view of {@link #defaults}). */
+  private final Set<String> read = defaults.keySet();
 
   ConfigReader(JsonObject root, Map<String, String> env) {
     this.root = root;
@@ -141,7 +144,6 @@ final class ConfigReader {
     if (!(value instanceof JsonObject object)) {
       throw invalid(path, "an object", value);
     }
-    read.add(path);
     return new TreeSet<>(object.fieldNames());
   }
 
@@ -155,7 +157,6 @@ final class ConfigReader {
     if (!(value instanceof JsonArray array) || !array.stream().allMatch(JsonObject.class::isInstance)) {
       throw invalid(path, "a list of objects", value);
     }
-    read.add(path);
     return array.size();
   }
 
@@ -187,7 +188,6 @@ final class ConfigReader {
   }
 
   private Object raw(String path) {
-    read.add(path);
     String fromEnv = env.get(envName(path));
     if (fromEnv != null) {
       return fromEnv;
