@@ -36,13 +36,8 @@ public final class PostgresStore {
     if (config.password() != null) {
       connect.setPassword(config.password());
     }
-    NetClientOptions network = new NetClientOptions().setConnectTimeout(timeoutMillis);
-    Pool writer = PgBuilder.pool().connectingTo(connect).with(network).with(new PoolOptions().setMaxSize(2)
-      .setConnectionTimeout(timeoutMillis).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-      .setName("offload-pg-writer")).using(vertx).build();
-    Pool readers = PgBuilder.pool().connectingTo(connect).with(network).with(new PoolOptions().setMaxSize(config.poolSize())
-      .setConnectionTimeout(timeoutMillis).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-      .setName("offload-pg-readers")).using(vertx).build();
+    Pool writer = pool(vertx, connect, 2, "offload-pg-writer", timeoutMillis);
+    Pool readers = pool(vertx, connect, config.poolSize(), "offload-pg-readers", timeoutMillis);
     StoreHealth health = new StoreHealth("PostgreSQL");
     WritePipeline writes = new WritePipeline(vertx, transactions(vertx, writer), timeoutMillis, health);
     SqlJobStore store = new SqlJobStore(Dialect.POSTGRES, writes, new ClientSql(readers), health, timeoutMillis,
@@ -71,6 +66,15 @@ public final class PostgresStore {
           return conn.close();
         });
     });
+  }
+
+  /** A pool whose connections are made, and borrowed, within the store timeout. */
+  private static Pool pool(Vertx vertx, PgConnectOptions connect, int size, String name, int timeoutMillis) {
+    return PgBuilder.pool().connectingTo(connect)
+      .with(new NetClientOptions().setConnectTimeout(timeoutMillis))
+      .with(new PoolOptions().setMaxSize(size).setName(name)
+        .setConnectionTimeout(timeoutMillis).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+      .using(vertx).build();
   }
 
   /** Host, port and database only: never the password. */

@@ -43,10 +43,7 @@ public final class SqliteStore {
                                           UnaryOperator<WritePipeline.Transactions> around) {
     String url = "jdbc:sqlite:" + config.sqliteFile().toAbsolutePath();
     return SqliteWriter.open(url, sqlite(config, true))
-      .recover(err -> vertx.executeBlocking(() -> {
-        lock.close();
-        return null;
-      }).transform(ignored -> Future.failedFuture(err)))
+      .recover(err -> release(vertx, lock).transform(ignored -> Future.failedFuture(err)))
       .compose(writer -> {
         Pool readers = JDBCPool.pool(vertx, dataSource(url, config),
           new PoolOptions().setMaxSize(config.readConnections()).setName("offload-sqlite-readers"));
@@ -54,10 +51,7 @@ public final class SqliteStore {
         long timeout = config.timeoutSeconds() * 1000L;
         WritePipeline writes = new WritePipeline(vertx, around.apply(writer), timeout, health);
         SqlJobStore store = new SqlJobStore(Dialect.SQLITE, writes, new ClientSql(readers), health, timeout,
-          () -> Future.join(readers.close(), writer.close()).eventually(() -> vertx.executeBlocking(() -> {
-            lock.close();
-            return null;
-          })).mapEmpty());
+          () -> Future.join(readers.close(), writer.close()).eventually(() -> release(vertx, lock)).mapEmpty());
         // The lock file makes this the only process on the file: every lease still held is a dead one's.
         return SqliteSchema.migrate(writer)
           .compose(from -> store.expireAllLeases().map(from))
@@ -66,6 +60,14 @@ public final class SqliteStore {
           .map(store)
           .recover(err -> store.close().transform(ignored -> Future.failedFuture(err)));
       });
+  }
+
+  /** Lets go of the data directory (a blocking call: on a worker thread). */
+  private static Future<Void> release(Vertx vertx, DataDirectoryLock lock) {
+    return vertx.executeBlocking(() -> {
+      lock.close();
+      return null;
+    });
   }
 
   private static SQLiteConfig sqlite(OffloadConfig.Store config, boolean writer) {

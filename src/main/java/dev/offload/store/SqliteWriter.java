@@ -36,7 +36,7 @@ final class SqliteWriter implements WritePipeline.Transactions {
       writer.connection.setAutoCommit(false);
       writer.sql = new JdbcSql(writer.connection);
       return writer;
-    });
+    }).onFailure(err -> writer.thread.shutdown());
   }
 
   @Override

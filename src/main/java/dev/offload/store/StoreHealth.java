@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class StoreHealth {
   private static final Logger LOG = LoggerFactory.getLogger(StoreHealth.class);
   private static final long READ_LOG_INTERVAL_NANOS = 10_000_000_000L;
+  /** What a client refused because of the store is told to wait before it tries again. */
+  static final int RETRY_AFTER_SECONDS = 2;
 
   private final String name;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -59,7 +61,7 @@ final class StoreHealth {
   /** What a caller whose request the store could not serve is told. */
   JobException refusal() {
     return new JobException(JobException.Kind.UNAVAILABLE, "the job store is not available right now; try again in "
-      + WritePipeline.STORE_RETRY_AFTER_SECONDS + " s", WritePipeline.STORE_RETRY_AFTER_SECONDS);
+      + RETRY_AFTER_SECONDS + " s", RETRY_AFTER_SECONDS);
   }
 
   private static String describe(Throwable cause) {

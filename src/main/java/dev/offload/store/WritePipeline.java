@@ -42,8 +42,6 @@ final class WritePipeline {
   private static final Logger LOG = LoggerFactory.getLogger(WritePipeline.class);
   /** The most writes one transaction takes. */
   private static final int MAX_WRITES = 2048;
-  /** What a client refused because of the store is told to wait before it tries again. */
-  static final int STORE_RETRY_AFTER_SECONDS = 2;
 
   /** Runs one transaction of a database: begins it, lets {@code work} issue the statements, commits. */
   interface Transactions {

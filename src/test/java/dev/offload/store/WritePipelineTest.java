@@ -162,7 +162,7 @@ class WritePipelineTest {
       Throwable failure = await(write.transform(ar -> Future.succeededFuture(ar.cause())));
       assertThat(failure).as("the caller is refused").isInstanceOf(JobException.class);
       assertThat(((JobException) failure).kind()).isEqualTo(JobException.Kind.UNAVAILABLE);
-      assertThat(((JobException) failure).retryAfterSeconds()).isEqualTo(WritePipeline.STORE_RETRY_AFTER_SECONDS);
+      assertThat(((JobException) failure).retryAfterSeconds()).isEqualTo(StoreHealth.RETRY_AFTER_SECONDS);
     }
     for (NewJob job : refused) {
       assertThat(await(store.find(job.id()))).as("nothing of the failed transaction is stored").isNull();
