@@ -8,9 +8,9 @@ import io.vertx.ext.auth.NoSuchKeyIdException;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+
 import java.util.ArrayList;
 import java.util.List;
-
 
 /**
  * Bearer-token authentication and scope checks as RFC 6750 describes them. vertx-auth-jwt

@@ -39,17 +39,24 @@ public final class TokenCli {
     }
     JsonObject json = readConfig(Path.of(args[0]));
     Vertx vertx = Vertx.vertx();
+    String token;
+    String refused = null;
     try {
       OffloadConfig config = OffloadConfig.from(json, System.getenv());
       String secret = DevSecret.read(vertx, config).await();
-      System.out.println(DevTokens.sign(Verifiers.create(vertx, secret, config.auth()), config.auth(), args[1],
-        args[2], Integer.parseInt(ttlArgument)));
+      token = DevTokens.sign(Verifiers.create(vertx, secret, config.auth()), config.auth(), args[1], args[2],
+        Integer.parseInt(ttlArgument));
     } catch (ConfigException e) {
       // A config that cannot sign (public keys only, say) is a usage error, not a crash.
+      token = null;
+      refused = e.getMessage();
+    } finally {
       vertx.close().await();
-      fail(e.getMessage());
     }
-    vertx.close().await();
+    if (refused != null) {
+      fail(refused);
+    }
+    System.out.println(token);
   }
 
   private static JsonObject readConfig(Path file) {

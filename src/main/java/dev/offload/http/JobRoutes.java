@@ -16,6 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -39,10 +40,7 @@ final class JobRoutes {
   }
 
   void submitJob(RoutingContext ctx) {
-    Object parsed = ctx.body().buffer() == null ? null : json.parse(ctx.body().buffer());
-    if (!(parsed instanceof JsonObject body)) {
-      throw invalid("the body must be a JSON object");
-    }
+    JsonObject body = objectBody(ctx);
     if (body.getValue("type") instanceof String type && jobs.types().get(type) != null) {
       ctx.put(Audit.TYPE, type);
     }
@@ -58,20 +56,14 @@ final class JobRoutes {
   }
 
   void submitBatch(RoutingContext ctx) {
-    Object parsed = ctx.body().buffer() == null ? null : json.parse(ctx.body().buffer());
-    if (!(parsed instanceof JsonObject body)) {
-      throw invalid("the body must be a JSON object");
-    }
-    jobs.submitBatch(BearerAuth.caller(ctx), body, RequestLog.requestIdOf(ctx))
+    jobs.submitBatch(BearerAuth.caller(ctx), objectBody(ctx), RequestLog.requestIdOf(ctx))
       .onSuccess(queued -> {
         ctx.put(Audit.COUNT, queued.size());
-        JsonArray items = new JsonArray(new ArrayList<>(queued.size()));
-        queued.forEach(job -> items.add(job.toJson()));
         ctx.response()
           .setStatusCode(202)
           .putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS))
           .putHeader("Content-Type", JSON)
-          .end(new JsonObject().put("items", items).encode());
+          .end(new JsonObject().put("items", jobsJson(queued)).encode());
       })
       .onFailure(ctx::fail);
   }
@@ -138,9 +130,23 @@ final class JobRoutes {
     return Integer.parseInt(text);
   }
 
+  /** The request's body, strictly parsed; a body that is not a JSON object is a 400. */
+  private JsonObject objectBody(RoutingContext ctx) {
+    Object parsed = ctx.body().buffer() == null ? null : json.parse(ctx.body().buffer());
+    if (!(parsed instanceof JsonObject body)) {
+      throw invalid("the body must be a JSON object");
+    }
+    return body;
+  }
+
+  private static JsonArray jobsJson(List<Job> jobs) {
+    JsonArray items = new JsonArray(new ArrayList<>(jobs.size()));
+    jobs.forEach(job -> items.add(job.toJson()));
+    return items;
+  }
+
   private static JsonObject pageJson(JobPage page) {
-    JsonArray items = new JsonArray();
-    page.items().forEach(job -> items.add(job.toJson()));
+    JsonArray items = jobsJson(page.items());
     String next = page.next() == null ? null : Base64.getUrlEncoder().withoutPadding()
       .encodeToString((page.next().createdAtMillis() + ":" + page.next().id()).getBytes(StandardCharsets.UTF_8));
     return new JsonObject().put("items", items).put("nextCursor", next);
