@@ -111,6 +111,8 @@ public final class SqlJobStore implements JobStore {
   private final StoreHealth health;
   private final long timeoutMillis;
   private final Supplier<Future<Void>> close;
+  /** The claim in this dialect, built once: it runs at every pump. */
+  private final String claimSql;
 
   private final WritePipeline.Kind<Submission, JobException> inserts = this::insertAll;
   private final WritePipeline.Kind<Outcome, Void> outcomes = this::finishAll;
@@ -137,6 +139,7 @@ public final class SqlJobStore implements JobStore {
     this.health = health;
     this.timeoutMillis = timeoutMillis;
     this.close = close;
+    this.claimSql = dialect.sql(CLAIM.formatted(dialect.skipLocked()));
   }
 
   /** Transactions committed so far. */
@@ -355,7 +358,7 @@ public final class SqlJobStore implements JobStore {
   private Future<List<Attempt>> claimOne(Sql sql, Claim claim) {
     Tuple args = Tuple.of(dialect.time(claim.now()), claim.type(), claim.max(), claim.node(),
       dialect.time(claim.leaseUntil()));
-    return sql.query(sql(CLAIM.formatted(dialect.skipLocked())), args).map(rows -> {
+    return sql.query(claimSql, args).map(rows -> {
       List<Attempt> attempts = new ArrayList<>(rows.size());
       for (Tuple row : rows) {
         attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), ((Number) row.getValue(2)).intValue(),
