@@ -67,14 +67,13 @@ public final class Dispatcher extends VerticleBase {
     this.node = node;
     this.metrics = metrics;
     this.retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
-    this.leases = new Leases(store, metrics, settings.leaseSeconds(), this::drainedIfIdle,
-      () -> types.all().forEach(type -> maybeQueued.add(type.name())));
+    this.leases = new Leases(store, metrics, settings.leaseSeconds(), this::drainedIfIdle, this::mayAllBeQueued);
   }
 
   @Override
   public Future<?> start() {
+    mayAllBeQueued();
     types.all().forEach(type -> {
-      maybeQueued.add(type.name());
       metrics.gauge("offload.jobs.in.flight", "attempts running on this node",
         () -> inFlight.getOrDefault(type.name(), 0), "type", type.name());
     });
@@ -82,7 +81,7 @@ public final class Dispatcher extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.WAKE, this::onWake);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.PROGRESS, this::onProgress);
     vertx.setPeriodic(settings.pollMillis(), id -> {
-      types.all().forEach(type -> maybeQueued.add(type.name()));
+      mayAllBeQueued();
       pump();
     });
     vertx.setPeriodic(settings.leaseSeconds() * 1000L / 3, id -> {
@@ -91,6 +90,11 @@ public final class Dispatcher extends VerticleBase {
       }
     });
     return leases.recover().onSuccess(v -> pump());
+  }
+
+  /** Every type may have due jobs again (a poll, or jobs taken back from a dead node). */
+  private void mayAllBeQueued() {
+    types.all().forEach(type -> maybeQueued.add(type.name()));
   }
 
   @Override

@@ -17,9 +17,12 @@ public final class JobTypes {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
   private final Map<String, JobType> types;
+  /** By name: the dispatcher walks them at every pump. */
+  private final List<JobType> sorted;
 
   private JobTypes(Map<String, JobType> types) {
     this.types = types;
+    this.sorted = List.copyOf(new TreeMap<>(types).values());
   }
 
   /** Loads every handler on the class path and applies the per-type config. */
@@ -63,7 +66,8 @@ public final class JobTypes {
     return types.get(name);
   }
 
+  /** Every type, by name. */
   public Collection<JobType> all() {
-    return new TreeMap<>(types).values();
+    return sorted;
   }
 }
