@@ -237,7 +237,7 @@ final class WritePipeline {
   }
 
   /** Runs {@code action} on {@code caller}'s context (at once if already there, or if there is none). */
-  static void onContext(Context caller, Runnable action) {
+  private static void onContext(Context caller, Runnable action) {
     if (caller == null || caller == Vertx.currentContext()) {
       action.run();
     } else {
