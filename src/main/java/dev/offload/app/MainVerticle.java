@@ -3,10 +3,9 @@ package dev.offload.app;
 import dev.offload.auth.TokenVerifier;
 import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
-import dev.offload.http.ConnectionGuard;
 import dev.offload.http.HttpVerticle;
-import dev.offload.http.RateLimiter;
 import dev.offload.dispatch.Dispatcher;
+import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobStore;
@@ -55,6 +54,7 @@ public final class MainVerticle extends VerticleBase {
   private TokenVerifier tokens;
   private JobStore store;
   private JobMetrics metrics;
+  private JobEvents events;
   private HealthChecks readiness;
   private Dispatcher dispatcher;
   private HttpVerticle http;
@@ -76,6 +76,7 @@ public final class MainVerticle extends VerticleBase {
     JobTypes types = JobTypes.load(settings);
     PrometheusMeterRegistry registry = registry();
     metrics = new JobMetrics(registry);
+    events = new JobEvents(vertx);
     // The token verifier comes first: a bad key must stop start-up before any job is touched.
     return (settings.runsApi() ? TokenVerifier.create(vertx, settings) : Future.<TokenVerifier>succeededFuture())
       .onSuccess(verifier -> tokens = verifier)
@@ -130,7 +131,7 @@ public final class MainVerticle extends VerticleBase {
     for (JobType type : types.all()) {
       workers.add(vertx.deployVerticle(new WorkerVerticle(type, settings.workers().progressIntervalMillis())));
     }
-    dispatcher = new Dispatcher(store, types, settings.workers(), node, metrics);
+    dispatcher = new Dispatcher(store, types, settings.workers(), node, metrics, events);
     return Future.all(workers)
       .compose(v -> vertx.deployVerticle(dispatcher))
       .compose(v -> vertx.deployVerticle(new Retention(store, settings.retention(), metrics)));
@@ -140,18 +141,12 @@ public final class MainVerticle extends VerticleBase {
     int instances = settings.http().instances() > 0
       ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
     DeploymentOptions http = new DeploymentOptions().setInstances(instances);
-    OffloadConfig.Rate rate = settings.limits().rate();
-    RateLimiter limiter = rate.enabled() ? new RateLimiter(rate.perSecond(), rate.burst()) : null;
-    if (limiter != null) {
-      vertx.setPeriodic(60_000, id -> limiter.forgetIdle(System.nanoTime()));
-    }
-    ConnectionGuard guard = new ConnectionGuard(settings.http().maxConnections(),
-      settings.http().headerTimeoutSeconds() * 1000L);
-    metrics.gauge("offload.http.server.connections", "API connections open on this node", guard::open);
-    JobService jobs = new JobService(vertx, store, types, settings.limits(), metrics, lifecycle);
-    return vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3))
+    HttpVerticle.Shared shared = HttpVerticle.Shared.create(vertx, settings, metrics, events);
+    JobService jobs = new JobService(vertx, store, types, settings.limits(), metrics, lifecycle, events);
+    return events.listen()
+      .compose(v -> vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3)))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, jobs, tokens, limiter, guard, metrics, readiness);
+        HttpVerticle verticle = new HttpVerticle(settings, jobs, tokens, shared, metrics, readiness);
         this.http = verticle;
         return verticle;
       }, http))

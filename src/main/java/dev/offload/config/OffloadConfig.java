@@ -26,6 +26,8 @@ public record OffloadConfig(
   Store store,
   Auth auth,
   Limits limits,
+  Api api,
+  Webhooks webhooks,
   Workers workers,
   Map<String, JobTypeSettings> jobTypes,
   ClusterTls clusterTls,
@@ -122,6 +124,38 @@ public record OffloadConfig(
                        int jsonDepth, int batchJobs, int batchBodyBytes) {
   }
 
+  /**
+   * Results without polling. {@code Prefer: wait=N} holds a request for at most
+   * {@code maxWaitSeconds}; at most {@code maxWaiters} requests are held per node, and
+   * {@code maxWaitersPerOwner} per owner (beyond, the answer comes at once). Event streams: at
+   * most {@code maxStreams} per node and {@code maxStreamsPerOwner} per owner, each open for at
+   * most {@code maxStreamSeconds}, with a comment every {@code heartbeatSeconds}. An
+   * {@code Idempotency-Key} is kept with its job for {@code idempotencyKeySeconds}.
+   */
+  public record Api(int maxWaitSeconds, int maxWaiters, int maxWaitersPerOwner, int maxStreams, int maxStreamsPerOwner,
+                    int maxStreamSeconds, int heartbeatSeconds, int idempotencyKeySeconds) {
+  }
+
+  /**
+   * Completion webhooks, signed with the Standard Webhooks scheme by each of {@code secrets}
+   * ({@code whsec_...}; none: submissions with a callback are refused). Each delivery is tried up
+   * to {@code maxAttempts} times, {@code timeoutSeconds} each, with an exponential backoff from
+   * {@code retryBaseMillis} capped at {@code retryMaxMillis}. Targets must be {@code https}
+   * (unless {@code allowHttp}) and public addresses (unless their host is in {@code allowHosts}).
+   */
+  public record Webhooks(List<String> secrets, int maxAttempts, int timeoutSeconds, long retryBaseMillis,
+                         long retryMaxMillis, boolean allowHttp, List<String> allowHosts) {
+    public boolean enabled() {
+      return !secrets.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return "Webhooks[secrets=" + secrets.size() + ", maxAttempts=" + maxAttempts + ", allowHttp=" + allowHttp
+        + ", allowHosts=" + allowHosts + "]";
+    }
+  }
+
   /** Requests per owner per node: a token bucket of {@code burst} tokens refilled at {@code perSecond}. */
   public record Rate(boolean enabled, int perSecond, int burst) {
   }
@@ -201,7 +235,8 @@ public record OffloadConfig(
       r.integer("http.port", 8080, 0, 65535),
       r.integer("http.instances", 0, 0, 256),
       tlsKey == null ? null : new Tls(readable("http.tls.keyFile", tlsKey), readable("http.tls.certFile", tlsCert)),
-      r.integer("http.idleTimeoutSeconds", 60, 1, 3600),
+      // Longer than the longest Prefer: wait (api.maxWaitSeconds): a held request sends nothing.
+      r.integer("http.idleTimeoutSeconds", 90, 1, 3600),
       r.integer("http.headerTimeoutSeconds", 10, 1, 600),
       r.integer("http.requestTimeoutSeconds", 30, 1, 3600),
       r.integer("http.maxConnections", 10_000, 1, 1_000_000),
@@ -240,6 +275,23 @@ public record OffloadConfig(
       r.integer("limits.jsonDepth", 32, 2, 1000),
       r.integer("limits.batchJobs", 1000, 1, 100_000),
       r.integer("limits.batchBodyBytes", 4 * 1024 * 1024, 1024, 64 * 1024 * 1024));
+    Api api = new Api(
+      r.integer("api.maxWaitSeconds", 60, 1, 3600),
+      r.integer("api.maxWaiters", 10_000, 0, 1_000_000),
+      r.integer("api.maxWaitersPerOwner", 100, 0, 1_000_000),
+      r.integer("api.maxStreams", 10_000, 0, 1_000_000),
+      r.integer("api.maxStreamsPerOwner", 100, 0, 1_000_000),
+      r.integer("api.maxStreamSeconds", 3600, 1, 86_400),
+      r.integer("api.heartbeatSeconds", 15, 1, 3600),
+      r.integer("api.idempotencyKeySeconds", 24 * 3600, 1, 30 * 24 * 3600));
+    Webhooks webhooks = new Webhooks(
+      webhookSecrets(r),
+      r.integer("webhooks.maxAttempts", 10, 1, 100),
+      r.integer("webhooks.timeoutSeconds", 10, 1, 300),
+      r.integer("webhooks.retryBaseMillis", 5000, 1, 3_600_000),
+      r.integer("webhooks.retryMaxMillis", 3_600_000, 1, 86_400_000),
+      r.bool("webhooks.allowHttp", false),
+      r.strings("webhooks.allowHosts", List.of()));
     Workers workers = new Workers(
       r.integer("workers.blockingThreads", Math.max(1, cores - 1), 1, 1024),
       r.integer("workers.asyncConcurrency", 256, 1, CONSUMER_BUFFER),
@@ -279,10 +331,15 @@ public record OffloadConfig(
       r.integer("retention.batchSize", 500, 1, 100_000));
     int shutdownGrace = r.integer("shutdown.graceSeconds", 30, 0, 86_400);
     r.rejectUnknownKeys();
+    if (api.maxWaitSeconds() >= http.idleTimeoutSeconds()) {
+      throw new ConfigException("config key 'api.maxWaitSeconds' (" + api.maxWaitSeconds() + ") must be shorter than "
+        + "'http.idleTimeoutSeconds' (" + http.idleTimeoutSeconds() + "): a request held by Prefer: wait sends "
+        + "nothing while it waits, and an idle connection is closed");
+    }
     if (mode == Mode.PRODUCTION) {
       requireProductionSettings(http, auth);
     }
-    return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, workers, Map.copyOf(jobTypes),
+    return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, api, webhooks, workers, Map.copyOf(jobTypes),
       clusterTls, management, retention, shutdownGrace);
   }
 
@@ -349,6 +406,34 @@ public record OffloadConfig(
         + "a TLS-terminating proxy, or set 'http.plaintextBehindProxy' to true if the network path to the proxy "
         + "is trusted");
     }
+  }
+
+  /**
+   * The webhook signing secrets: {@code webhooks.secret} (a list; from the environment,
+   * comma-separated) or the file named by {@code webhooks.secretFile} (one per line). Several
+   * secrets sign every delivery once each, so a receiver can move to a new one.
+   */
+  private static List<String> webhookSecrets(ConfigReader r) {
+    List<String> secrets = r.strings("webhooks.secret", List.of());
+    String file = r.string("webhooks.secretFile", null);
+    if (!secrets.isEmpty() && file != null) {
+      throw new ConfigException("config keys 'webhooks.secret' and 'webhooks.secretFile' exclude each other: set one");
+    }
+    if (file != null) {
+      try {
+        secrets = Files.readAllLines(Path.of(file)).stream().map(String::trim).filter(line -> !line.isEmpty()).toList();
+      } catch (IOException e) {
+        throw new ConfigException("config key 'webhooks.secretFile' (env OFFLOAD_WEBHOOKS_SECRETFILE): cannot read "
+          + file);
+      }
+    }
+    for (String secret : secrets) {
+      if (!secret.matches("whsec_[A-Za-z0-9+/=]{32,}")) {
+        throw new ConfigException("config key '" + (file != null ? "webhooks.secretFile" : "webhooks.secret")
+          + "' must hold secrets written whsec_<base64 of 24 bytes or more> (one is printed by: echo whsec_$(openssl rand -base64 32))");
+      }
+    }
+    return List.copyOf(secrets);
   }
 
   /** The password from {@code store.postgres.password} (env) or the file named by {@code store.postgres.passwordFile}. */

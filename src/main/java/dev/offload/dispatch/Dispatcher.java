@@ -4,6 +4,7 @@ import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.Addresses;
 import dev.offload.jobs.Attempt;
 import dev.offload.jobs.JobError;
+import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobException;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobState;
@@ -47,6 +48,7 @@ public final class Dispatcher extends VerticleBase {
   private final OffloadConfig.Workers settings;
   private final String node;
   private final JobMetrics metrics;
+  private final JobEvents events;
   private final RetryPolicy retries;
   private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
   private final Leases leases;
@@ -60,14 +62,17 @@ public final class Dispatcher extends VerticleBase {
   private long graceTimer = -1;
 
   /** {@code node} names this node in the store (who holds which lease). */
-  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings, String node, JobMetrics metrics) {
+  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings, String node, JobMetrics metrics,
+                    JobEvents events) {
     this.store = store;
     this.types = types;
     this.settings = settings;
     this.node = node;
     this.metrics = metrics;
+    this.events = events;
     this.retries = new RetryPolicy(settings.retryBaseMillis(), settings.retryMaxMillis());
-    this.leases = new Leases(store, metrics, settings.leaseSeconds(), this::drainedIfIdle, this::mayAllBeQueued);
+    this.leases = new Leases(store, metrics, events, settings.leaseSeconds(), this::drainedIfIdle,
+      this::mayAllBeQueued);
   }
 
   @Override
@@ -159,8 +164,10 @@ public final class Dispatcher extends VerticleBase {
 
   private void onProgress(Message<JsonObject> message) {
     JsonObject body = message.body();
-    store.progress(List.of(new JobStore.Progress(UUID.fromString(body.getString("id")), body.getInteger("attempt"),
-        body.getDouble("progress"))))
+    UUID id = UUID.fromString(body.getString("id"));
+    double progress = body.getDouble("progress");
+    store.progress(List.of(new JobStore.Progress(id, body.getInteger("attempt"), progress)))
+      .onSuccess(v -> events.progressed(id, progress))
       .onFailure(err -> LOG.warn("Could not store progress: {}", err.toString()));
   }
 
@@ -203,6 +210,7 @@ public final class Dispatcher extends VerticleBase {
   private void run(JobType type, Attempt job) {
     inFlight.merge(type.name(), 1, Integer::sum);
     leases.hold(job);
+    events.changed(job.id(), JobState.RUNNING);
     long started = System.nanoTime();
     metrics.started(job, Instant.now());
     JsonObject work = new JsonObject()

@@ -1,6 +1,7 @@
 package dev.offload.dispatch;
 
 import dev.offload.jobs.Attempt;
+import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.Outcome;
@@ -27,6 +28,7 @@ final class Leases {
 
   private final JobStore store;
   private final JobMetrics metrics;
+  private final JobEvents events;
   private final int leaseSeconds;
   private final Runnable released;
   private final Runnable recovered;
@@ -35,9 +37,11 @@ final class Leases {
   private final Map<UUID, Outcome> unwritten = new HashMap<>();
 
   /** {@code released} runs when a lease is let go; {@code recovered} when jobs were taken back. */
-  Leases(JobStore store, JobMetrics metrics, int leaseSeconds, Runnable released, Runnable recovered) {
+  Leases(JobStore store, JobMetrics metrics, JobEvents events, int leaseSeconds, Runnable released,
+         Runnable recovered) {
     this.store = store;
     this.metrics = metrics;
+    this.events = events;
     this.leaseSeconds = leaseSeconds;
     this.released = released;
     this.recovered = recovered;
@@ -66,6 +70,7 @@ final class Leases {
       if (ar.succeeded()) {
         unwritten.remove(outcome.id(), outcome);
         held.remove(outcome.id(), outcome.attempt());
+        events.changed(outcome.id(), outcome.state());
         released.run();
       } else if (unwritten.put(outcome.id(), outcome) == null) {
         LOG.warn("Could not record the outcome of job {} attempt {}; writing it again every {} s: {}",

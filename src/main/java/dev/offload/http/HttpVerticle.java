@@ -4,11 +4,13 @@ import dev.offload.auth.BearerAuth;
 import dev.offload.auth.Scopes;
 import dev.offload.auth.TokenVerifier;
 import dev.offload.config.OffloadConfig;
+import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.ops.HealthHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -20,7 +22,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CSPHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HSTSHandler;
-import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.ext.web.handler.XFrameHandler;
 
 import java.util.List;
@@ -38,31 +39,50 @@ public final class HttpVerticle extends VerticleBase {
   private final OffloadConfig config;
   private final JobService jobs;
   private final TokenVerifier tokens;
-  private final RateLimiter limiter;
-  private final ConnectionGuard guard;
+  private final Shared shared;
   private final JobMetrics metrics;
   private final HealthChecks readiness;
   private ConnectionGuard.Watch watch;
   private HttpServer server;
 
-  /**
-   * {@code limiter} and {@code guard} are shared by every HTTP verticle of the node; {@code limiter}
-   * is null when rate limiting is off.
-   */
-  public HttpVerticle(OffloadConfig config, JobService jobs, TokenVerifier tokens, RateLimiter limiter,
-                      ConnectionGuard guard, JobMetrics metrics, HealthChecks readiness) {
+  public HttpVerticle(OffloadConfig config, JobService jobs, TokenVerifier tokens, Shared shared, JobMetrics metrics,
+                      HealthChecks readiness) {
     this.config = config;
     this.jobs = jobs;
     this.tokens = tokens;
-    this.limiter = limiter;
-    this.guard = guard;
+    this.shared = shared;
     this.metrics = metrics;
     this.readiness = readiness;
   }
 
+  /**
+   * What every HTTP verticle of a node shares: the rate limiter (null when rate limiting is off),
+   * the connection guard, the places for held requests and for event streams, and the job events.
+   */
+  public record Shared(RateLimiter limiter, ConnectionGuard guard, Holds waiters, Holds streams, JobEvents events) {
+
+    /** Builds them from the config, with their gauges. */
+    public static Shared create(Vertx vertx, OffloadConfig config, JobMetrics metrics, JobEvents events) {
+      OffloadConfig.Rate rate = config.limits().rate();
+      RateLimiter limiter = rate.enabled() ? new RateLimiter(rate.perSecond(), rate.burst()) : null;
+      if (limiter != null) {
+        vertx.setPeriodic(60_000, id -> limiter.forgetIdle(System.nanoTime()));
+      }
+      ConnectionGuard guard = new ConnectionGuard(config.http().maxConnections(),
+        config.http().headerTimeoutSeconds() * 1000L);
+      OffloadConfig.Api api = config.api();
+      Holds waiters = new Holds("held requests", api.maxWaiters(), api.maxWaitersPerOwner());
+      Holds streams = new Holds("event streams", api.maxStreams(), api.maxStreamsPerOwner());
+      metrics.gauge("offload.http.server.connections", "API connections open on this node", guard::open);
+      metrics.gauge("offload.http.waiters", "requests held by Prefer: wait on this node", waiters::held);
+      metrics.gauge("offload.http.streams", "job event streams open on this node", streams::held);
+      return new Shared(limiter, guard, waiters, streams, events);
+    }
+  }
+
   @Override
   public Future<?> start() {
-    watch = guard.new Watch(vertx);
+    watch = shared.guard().new Watch(vertx);
     Router router = router();
     server = vertx.createHttpServer(serverOptions(config))
       .connectionHandler(watch::opened)
@@ -99,7 +119,11 @@ public final class HttpVerticle extends VerticleBase {
 
   /** The route table: every path, method, guard and handler of the service, top to bottom. */
   Router router() {
-    JobRoutes routes = new JobRoutes(jobs, new StrictJson(config.limits().jsonDepth()));
+    OffloadConfig.Api api = config.api();
+    JobRoutes routes = new JobRoutes(jobs, new StrictJson(config.limits().jsonDepth()),
+      new Waits(jobs, shared.events(), shared.waiters(), api.maxWaitSeconds()));
+    EventStream events = new EventStream(jobs, shared.events(), shared.streams(), api.heartbeatSeconds(),
+      api.maxStreamSeconds(), JobRoutes::jobId);
     BearerAuth auth = BearerAuth.create(tokens);
     Router router = Router.router(vertx);
 
@@ -118,8 +142,9 @@ public final class HttpVerticle extends VerticleBase {
       router.route().handler(CorsHandler.create()
         .addOrigins(config.http().corsOrigins())
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
-        .allowedHeaders(Set.of("Authorization", "Content-Type"))
-        .exposedHeaders(Set.of("Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"))
+        .allowedHeaders(Set.of("Authorization", "Content-Type", "Prefer", "Idempotency-Key", "Last-Event-ID"))
+        .exposedHeaders(Set.of("Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
+          "Preference-Applied", "Idempotent-Replayed"))
         .maxAgeSeconds(600));
     }
 
@@ -130,13 +155,13 @@ public final class HttpVerticle extends VerticleBase {
     // and be answered in time); the body before anything asynchronous runs (no file uploads, a
     // small limit: this API only takes small JSON documents); then the token and the rate limit.
     router.route(API).handler(Audit.create());
-    router.route(API).handler(TimeoutHandler.create(config.http().requestTimeoutSeconds() * 1000L, 408));
+    router.route(API).handler(RequestTimeout.create(config.http().requestTimeoutSeconds() * 1000L));
     // A batch may be larger than one submission; the first body handler that runs reads the body.
     router.route(JobRoutes.BATCH).handler(BodyHandler.create(false).setBodyLimit(config.limits().batchBodyBytes()));
     router.route(API).handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
     router.route(API).handler(auth);
-    if (limiter != null) {
-      router.route(API).handler(RateLimit.create(limiter, metrics));
+    if (shared.limiter() != null) {
+      router.route(API).handler(RateLimit.create(shared.limiter(), metrics));
     }
 
     router.post(JobRoutes.JOBS).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
@@ -145,6 +170,7 @@ public final class HttpVerticle extends VerticleBase {
       .handler(routes::submitBatch);
     router.get(JobRoutes.JOBS).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobs);
     router.get(JobRoutes.JOB).handler(BearerAuth.require(Scopes.READ)).handler(routes::getJob);
+    router.get(JobRoutes.JOB_EVENTS).handler(BearerAuth.require(Scopes.READ)).handler(events);
     router.delete(JobRoutes.JOB).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
     router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
 

@@ -1,6 +1,7 @@
 package dev.offload.http;
 
 import dev.offload.auth.BearerAuth;
+import dev.offload.jobs.Caller;
 import dev.offload.jobs.CancelResult;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobException;
@@ -9,6 +10,8 @@ import dev.offload.jobs.JobQuery;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobState;
 import dev.offload.jobs.JobType;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -25,6 +28,7 @@ final class JobRoutes {
   static final String JOBS = "/api/v1/jobs";
   static final String BATCH = JOBS + "/batch";
   static final String JOB = JOBS + "/:id";
+  static final String JOB_EVENTS = JOB + "/events";
   static final String JOB_TYPES = "/api/v1/job-types";
   private static final String JSON = "application/json";
   private static final Pattern UUID_TEXT =
@@ -33,10 +37,12 @@ final class JobRoutes {
 
   private final JobService jobs;
   private final StrictJson json;
+  private final Waits waits;
 
-  JobRoutes(JobService jobs, StrictJson json) {
+  JobRoutes(JobService jobs, StrictJson json, Waits waits) {
     this.jobs = jobs;
     this.json = json;
+    this.waits = waits;
   }
 
   void submitJob(RoutingContext ctx) {
@@ -44,15 +50,22 @@ final class JobRoutes {
     if (body.getValue("type") instanceof String type && jobs.types().get(type) != null) {
       ctx.put(Audit.TYPE, type);
     }
-    jobs.submit(BearerAuth.caller(ctx), body, RequestLog.requestIdOf(ctx))
+    Caller caller = BearerAuth.caller(ctx);
+    int wait = waits.preferred(ctx);
+    jobs.submit(caller, body, RequestLog.requestIdOf(ctx))
       .onSuccess(job -> ctx.put(Audit.JOB, job.id().toString()))
-      .onSuccess(job -> ctx.response()
-        .setStatusCode(202)
-        .putHeader("Location", JOBS + "/" + job.id())
-        .putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS))
-        .putHeader("Content-Type", JSON)
-        .end(job.toJson().encode()))
+      .compose(job -> wait == 0 ? Future.succeededFuture(job) : waits.job(ctx, caller, job.id(), wait))
+      .onSuccess(job -> sendSubmitted(ctx, job))
       .onFailure(ctx::fail);
+  }
+
+  /** {@code 201} when the job has already finished (a submit that waited), else {@code 202}: poll its Location. */
+  private static void sendSubmitted(RoutingContext ctx, Job job) {
+    HttpServerResponse response = ctx.response().putHeader("Location", JOBS + "/" + job.id());
+    if (!job.state().finished()) {
+      response.putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS));
+    }
+    sendJob(ctx, job.state().finished() ? 201 : 202, job);
   }
 
   void submitBatch(RoutingContext ctx) {
@@ -69,7 +82,7 @@ final class JobRoutes {
   }
 
   void getJob(RoutingContext ctx) {
-    jobs.get(BearerAuth.caller(ctx), jobId(ctx))
+    waits.job(ctx, BearerAuth.caller(ctx), jobId(ctx), waits.preferred(ctx))
       .onSuccess(job -> sendJob(ctx, 200, job))
       .onFailure(ctx::fail);
   }
@@ -111,7 +124,7 @@ final class JobRoutes {
   }
 
   /** A malformed id cannot name a job: 404, exactly as for a job that does not exist. */
-  private static UUID jobId(RoutingContext ctx) {
+  static UUID jobId(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     if (id == null || !UUID_TEXT.matcher(id).matches()) {
       throw new JobException(JobException.Kind.NOT_FOUND, "no job " + id);

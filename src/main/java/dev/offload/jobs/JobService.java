@@ -24,11 +24,13 @@ public final class JobService {
   private final Admission admission;
   private final JobMetrics metrics;
   private final Lifecycle lifecycle;
+  private final JobEvents events;
   private final int batchJobs;
 
   public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig.Limits limits, JobMetrics metrics,
-                    Lifecycle lifecycle) {
+                    Lifecycle lifecycle, JobEvents events) {
     this.vertx = vertx;
+    this.events = events;
     this.store = store;
     this.types = types;
     this.admission = new Admission(limits.backlog(), limits.activeJobsPerOwner());
@@ -121,6 +123,7 @@ public final class JobService {
           return Future.failedFuture(new JobException(JobException.Kind.CONFLICT,
             "job " + id + " has already finished (" + result.job().state().wire() + ")"));
         }
+        events.changed(id, result.job().state());
         if (result.effect() == CancelResult.Effect.REQUESTED) {
           vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("id", id.toString()));
         } else {

@@ -6,6 +6,11 @@ import java.util.Locale;
 public enum JobState {
   QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
 
+  /** Succeeded, failed or cancelled: a state the job never leaves. */
+  public boolean finished() {
+    return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+  }
+
   public String wire() {
     return name().toLowerCase(Locale.ROOT);
   }

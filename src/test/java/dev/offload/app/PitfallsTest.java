@@ -34,7 +34,9 @@ class PitfallsTest {
   @Test
   void idleConnectionsAreClosed(Vertx vertx, @TempDir Path dir) {
     JsonObject config = TestService.baseConfig(dir);
-    config.getJsonObject("http").put("idleTimeoutSeconds", 1);
+    config.getJsonObject("http").put("idleTimeoutSeconds", 2);
+    // A held request must be able to outlast its wait: the longest wait is shorter than the idle timeout.
+    config.put("api", new JsonObject().put("maxWaitSeconds", 1));
     TestService service = TestService.start(vertx, config);
     int port = service.port();
 
