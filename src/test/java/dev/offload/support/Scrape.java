@@ -31,6 +31,13 @@ public record Scrape(String text, Map<String, Double> series) {
     return series.getOrDefault(key.toString(), 0.0);
   }
 
+  /** The largest value of {@code name} over all its labels (0 if absent). */
+  public double max(String name) {
+    return series.entrySet().stream()
+      .filter(e -> e.getKey().equals(name) || e.getKey().startsWith(name + "{"))
+      .mapToDouble(Map.Entry::getValue).max().orElse(0);
+  }
+
   public boolean has(String prefix) {
     return series.keySet().stream().anyMatch(key -> key.startsWith(prefix));
   }
