@@ -19,6 +19,7 @@ import dev.offload.ops.ManagementVerticle;
 import dev.offload.ops.Readiness;
 import dev.offload.store.PostgresStore;
 import dev.offload.store.SqliteStore;
+import dev.offload.webhooks.TargetPolicy;
 import dev.offload.worker.WorkerVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -142,7 +143,9 @@ public final class MainVerticle extends VerticleBase {
       ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
     DeploymentOptions http = new DeploymentOptions().setInstances(instances);
     HttpVerticle.Shared shared = HttpVerticle.Shared.create(vertx, settings, metrics, events);
-    JobService jobs = new JobService(vertx, store, types, settings.limits(), metrics, lifecycle, events);
+    TargetPolicy targets = new TargetPolicy(settings.webhooks().allowHttp(), settings.webhooks().allowHosts());
+    JobService jobs = new JobService(vertx, store, types, settings, metrics, lifecycle, events,
+      settings.webhooks().enabled() ? targets::problemWithUrl : null);
     return events.listen()
       .compose(v -> vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3)))
       .compose(v -> vertx.deployVerticle(() -> {

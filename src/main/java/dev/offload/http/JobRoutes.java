@@ -31,6 +31,7 @@ final class JobRoutes {
   static final String JOB_EVENTS = JOB + "/events";
   static final String JOB_TYPES = "/api/v1/job-types";
   private static final String JSON = "application/json";
+  private static final String REPLAYED = "Idempotent-Replayed";
   private static final Pattern UUID_TEXT =
     Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final Pattern CURSOR_TEXT = Pattern.compile("(\\d{1,15}):(" + UUID_TEXT.pattern() + ")");
@@ -52,28 +53,45 @@ final class JobRoutes {
     }
     Caller caller = BearerAuth.caller(ctx);
     int wait = waits.preferred(ctx);
-    jobs.submit(caller, body, RequestLog.requestIdOf(ctx))
-      .onSuccess(job -> ctx.put(Audit.JOB, job.id().toString()))
-      .compose(job -> wait == 0 ? Future.succeededFuture(job) : waits.job(ctx, caller, job.id(), wait))
-      .onSuccess(job -> sendSubmitted(ctx, job))
+    jobs.submit(caller, body, RequestLog.requestIdOf(ctx), idempotencyKey(ctx))
+      .onSuccess(accepted -> ctx.put(Audit.JOB, accepted.job().id().toString()))
+      .compose(accepted -> (wait == 0 ? Future.succeededFuture(accepted.job())
+        : waits.job(ctx, caller, accepted.job().id(), wait))
+        .onSuccess(job -> sendSubmitted(ctx, job, accepted.replayed())))
       .onFailure(ctx::fail);
   }
 
-  /** {@code 201} when the job has already finished (a submit that waited), else {@code 202}: poll its Location. */
-  private static void sendSubmitted(RoutingContext ctx, Job job) {
+  /**
+   * A replay of an earlier request with the same Idempotency-Key: {@code 200} with the job as it
+   * is now; else {@code 201} when the job has already finished (a submit that waited), or
+   * {@code 202}: poll its Location.
+   */
+  private static void sendSubmitted(RoutingContext ctx, Job job, boolean replayed) {
     HttpServerResponse response = ctx.response().putHeader("Location", JOBS + "/" + job.id());
+    if (replayed) {
+      response.putHeader(REPLAYED, "true");
+    }
     if (!job.state().finished()) {
       response.putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS));
     }
-    sendJob(ctx, job.state().finished() ? 201 : 202, job);
+    sendJob(ctx, replayed ? 200 : job.state().finished() ? 201 : 202, job);
+  }
+
+  /** The request's {@code Idempotency-Key}, or null. */
+  private static String idempotencyKey(RoutingContext ctx) {
+    return ctx.request().getHeader("Idempotency-Key");
   }
 
   void submitBatch(RoutingContext ctx) {
-    jobs.submitBatch(BearerAuth.caller(ctx), objectBody(ctx), RequestLog.requestIdOf(ctx))
-      .onSuccess(queued -> {
+    jobs.submitBatch(BearerAuth.caller(ctx), objectBody(ctx), RequestLog.requestIdOf(ctx), idempotencyKey(ctx))
+      .onSuccess(accepted -> {
+        List<Job> queued = accepted.jobs();
         ctx.put(Audit.COUNT, queued.size());
+        if (accepted.replayed()) {
+          ctx.response().putHeader(REPLAYED, "true");
+        }
         ctx.response()
-          .setStatusCode(202)
+          .setStatusCode(accepted.replayed() ? 200 : 202)
           .putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS))
           .putHeader("Content-Type", JSON)
           .end(new JsonObject().put("items", jobsJson(queued)).encode());

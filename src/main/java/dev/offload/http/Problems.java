@@ -86,6 +86,7 @@ final class Problems {
       case INVALID -> 400;
       case NOT_FOUND -> 404;
       case CONFLICT -> 409;
+      case KEY_REUSED -> 422;
       case QUOTA, RATE_LIMITED -> 429;
       case BACKLOG, UNAVAILABLE -> 503;
     };

@@ -13,6 +13,8 @@ public final class JobException extends RuntimeException {
     NOT_FOUND,
     /** The job is in a state that does not allow the operation. */
     CONFLICT,
+    /** An idempotency key the owner already used for another request. */
+    KEY_REUSED,
     /** The owner has too many active jobs. */
     QUOTA,
     /** The owner sends requests faster than the rate limit. */

@@ -6,18 +6,27 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.regex.Pattern;
 
 /** The use cases behind the API: submit, read, list and cancel jobs. One instance per node, shared by its HTTP verticles (it holds no state of its own). */
 public final class JobService {
   /** How long a client should wait before polling a job or retrying a refused submission. */
   public static final int RETRY_AFTER_SECONDS = 1;
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
   private final Vertx vertx;
   private final JobStore store;
   private final JobTypes types;
@@ -26,11 +35,18 @@ public final class JobService {
   private final Lifecycle lifecycle;
   private final JobEvents events;
   private final int batchJobs;
+  private final Duration idempotencyKeyLifetime;
+  /** Why a callback URL is refused (null: it is not); null when webhooks are off. */
+  private final Function<String, String> callbackProblem;
 
-  public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig.Limits limits, JobMetrics metrics,
-                    Lifecycle lifecycle, JobEvents events) {
+  /** {@code callbackProblem}: why a callback URL is refused (null: it is not); null when webhooks are off. */
+  public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig config, JobMetrics metrics,
+                    Lifecycle lifecycle, JobEvents events, Function<String, String> callbackProblem) {
+    OffloadConfig.Limits limits = config.limits();
     this.vertx = vertx;
     this.events = events;
+    this.idempotencyKeyLifetime = Duration.ofSeconds(config.api().idempotencyKeySeconds());
+    this.callbackProblem = callbackProblem;
     this.store = store;
     this.types = types;
     this.admission = new Admission(limits.backlog(), limits.activeJobsPerOwner());
@@ -43,8 +59,18 @@ public final class JobService {
    * Validates and durably queues a job; the future completes only after the commit. The store
    * commits concurrent submissions together (group commit), so this costs no disk sync of its own.
    */
-  public Future<Job> submit(Caller caller, JsonObject body, String requestId) {
-    return submitAll(caller, List.of(body), requestId, "").map(jobs -> jobs.get(0));
+  public Future<Accepted> submit(Caller caller, JsonObject body, String requestId, String idempotencyKey) {
+    return submitAll(caller, List.of(body), requestId, "", idempotency(idempotencyKey, "job", body, false));
+  }
+
+  /**
+   * The jobs a submission stored, or, when {@code replayed}, the jobs an earlier request with the
+   * same {@code Idempotency-Key} and the same body stored (as they are now).
+   */
+  public record Accepted(List<Job> jobs, boolean replayed) {
+    public Job job() {
+      return jobs.get(0);
+    }
   }
 
   /**
@@ -52,7 +78,7 @@ public final class JobService {
    * validated as a single submission (a refusal names its index, {@code jobs[3]: ...}), and they
    * are admitted and stored all or none, in one transaction. The jobs come back in order.
    */
-  public Future<List<Job>> submitBatch(Caller caller, JsonObject body, String requestId) {
+  public Future<Accepted> submitBatch(Caller caller, JsonObject body, String requestId, String idempotencyKey) {
     for (String name : body.fieldNames()) {
       if (!name.equals("jobs")) {
         return Future.failedFuture(invalid("invalid batch: property '" + name + "' is not allowed"));
@@ -68,11 +94,37 @@ public final class JobService {
       }
       submissions.add(submission);
     }
-    return submitAll(caller, submissions, requestId, "jobs[%d]: ");
+    return submitAll(caller, submissions, requestId, "jobs[%d]: ", idempotency(idempotencyKey, "batch", body, true));
+  }
+
+  /**
+   * An {@code Idempotency-Key} (1 to 255 visible ASCII characters; null: none) as each job holds
+   * it: the key itself, or for a batch "key index" (a space is never part of a key); with a hash
+   * of the request, which a retry must match.
+   */
+  private IntFunction<NewJob.Idempotency> idempotency(String key, String route, JsonObject body, boolean batch) {
+    if (key == null) {
+      return i -> null;
+    }
+    if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+      throw invalid("Idempotency-Key must be 1 to 255 visible ASCII characters");
+    }
+    String hash = sha256(route + "\n" + body.encode());
+    Instant keptSince = Instant.now().minus(idempotencyKeyLifetime);
+    return i -> new NewJob.Idempotency(batch ? key + " " + i : key, hash, keptSince);
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   /** Validates every submission (a refusal prefixed with {@code where}, formatted with its index), then stores them all or none. */
-  private Future<List<Job>> submitAll(Caller caller, List<JsonObject> bodies, String requestId, String where) {
+  private Future<Accepted> submitAll(Caller caller, List<JsonObject> bodies, String requestId, String where,
+                                     IntFunction<NewJob.Idempotency> idempotency) {
     if (lifecycle.draining()) {
       metrics.refused("draining");
       return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
@@ -81,15 +133,21 @@ public final class JobService {
     List<NewJob> jobs = new ArrayList<>(bodies.size());
     for (int i = 0; i < bodies.size(); i++) {
       try {
-        jobs.add(validate(caller, bodies.get(i), requestId));
+        jobs.add(validate(caller, bodies.get(i), requestId, idempotency.apply(i)));
       } catch (JobException e) {
         return Future.failedFuture(where.isEmpty() ? e : invalid(String.format(where, i) + e.getMessage()));
       }
     }
-    return store.insert(jobs, admission).compose(refusal -> {
+    return store.insert(jobs, admission).compose(insertion -> {
+      JobException refusal = insertion.refusal();
       if (refusal != null) {
-        metrics.refused(refusal.kind() == JobException.Kind.QUOTA ? "quota" : "backlog");
+        if (refusal.kind() == JobException.Kind.QUOTA || refusal.kind() == JobException.Kind.BACKLOG) {
+          metrics.refused(refusal.kind() == JobException.Kind.QUOTA ? "quota" : "backlog");
+        }
         return Future.failedFuture(refusal);
+      }
+      if (insertion.replayed() != null) {
+        return Future.succeededFuture(new Accepted(insertion.replayed(), true));
       }
       Set<String> types = new TreeSet<>();
       List<Job> queued = new ArrayList<>(jobs.size());
@@ -99,7 +157,7 @@ public final class JobService {
         queued.add(job.toQueuedJob());
       }
       vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray(new ArrayList<>(types))));
-      return Future.succeededFuture(queued);
+      return Future.succeededFuture(new Accepted(queued, false));
     });
   }
 
@@ -137,8 +195,18 @@ public final class JobService {
     return types;
   }
 
-  private NewJob validate(Caller caller, JsonObject body, String requestId) {
+  private NewJob validate(Caller caller, JsonObject body, String requestId, NewJob.Idempotency idempotency) {
     Submission submission = Submission.parse(body);
+    if (submission.callbackUrl() != null) {
+      if (callbackProblem == null) {
+        throw invalid("invalid submission: /callback: completion webhooks are not enabled on this service "
+          + "(its operator sets webhooks.secret)");
+      }
+      String problem = callbackProblem.apply(submission.callbackUrl());
+      if (problem != null) {
+        throw invalid("invalid submission: /callback/url: " + problem);
+      }
+    }
     JobType type = types.get(submission.type());
     if (type == null) {
       throw new JobException(JobException.Kind.INVALID,
@@ -152,7 +220,7 @@ public final class JobService {
     return new NewJob(UUID.randomUUID(), caller.subject(), type.name(), input,
       submission.maxAttempts() != null ? submission.maxAttempts() : type.maxAttempts(),
       submission.timeoutSeconds() != null ? submission.timeoutSeconds() : type.timeoutFor(input),
-      Instant.now().truncatedTo(ChronoUnit.MILLIS), requestId);
+      Instant.now().truncatedTo(ChronoUnit.MILLIS), requestId, submission.callbackUrl(), idempotency);
   }
 
   private static JobException invalid(String detail) {

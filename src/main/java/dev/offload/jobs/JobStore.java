@@ -15,11 +15,12 @@ import java.util.UUID;
 public interface JobStore {
 
   /**
-   * Admits and inserts one submission (a job, or a batch of them), all or none: null when every
-   * job is stored, else the {@link JobException} that refused them all (quota, backlog). Concurrent
-   * submissions share one transaction (one disk sync), each admitted on its own.
+   * Admits and inserts one submission (a job, or a batch of them), all or none: stored, refused
+   * as a whole (quota, backlog, a reused idempotency key), or, when its jobs hold an idempotency
+   * key the owner used before for the same request, the jobs stored then. Concurrent submissions
+   * share one transaction (one disk sync), each admitted on its own.
    */
-  Future<JobException> insert(List<NewJob> jobs, Admission admission);
+  Future<Insertion> insert(List<NewJob> jobs, Admission admission);
 
   /** The job, or null. */
   Future<Job> find(UUID id);

@@ -5,16 +5,18 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
 /**
- * The envelope of a submission ({@code {"type", "input", "maxAttempts"?, "timeoutSeconds"?}}),
+ * The envelope of a submission ({@code {"type", "input", "maxAttempts"?, "timeoutSeconds"?,
+ * "callback"?: {"url"}}}),
  * read field by field: a typed parse, with the same refusals a JSON Schema of it would give
  * (unknown properties, types, ranges) and none of its cost on the hot path. Null fields are
  * absent ones.
  */
-record Submission(String type, JsonObject input, Integer maxAttempts, Integer timeoutSeconds) {
+record Submission(String type, JsonObject input, Integer maxAttempts, Integer timeoutSeconds, String callbackUrl) {
   static final int MAX_TYPE_LENGTH = 64;
   static final int MAX_ATTEMPTS = 100;
   static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
-  private static final Set<String> FIELDS = Set.of("type", "input", "maxAttempts", "timeoutSeconds");
+  static final int MAX_URL_LENGTH = 2048;
+  private static final Set<String> FIELDS = Set.of("type", "input", "maxAttempts", "timeoutSeconds", "callback");
 
   /** Reads {@code body}; throws a {@link JobException.Kind#INVALID} refusal naming the first problem. */
   static Submission parse(JsonObject body) {
@@ -31,7 +33,27 @@ record Submission(String type, JsonObject input, Integer maxAttempts, Integer ti
       throw invalid(body.containsKey("input") ? "/input: must be an object" : "required property 'input' not found");
     }
     return new Submission(type, input, integer(body, "maxAttempts", MAX_ATTEMPTS),
-      integer(body, "timeoutSeconds", MAX_TIMEOUT_SECONDS));
+      integer(body, "timeoutSeconds", MAX_TIMEOUT_SECONDS), callbackUrl(body));
+  }
+
+  /** The optional {@code "callback": {"url": "..."}}. */
+  private static String callbackUrl(JsonObject body) {
+    if (!body.containsKey("callback")) {
+      return null;
+    }
+    if (!(body.getValue("callback") instanceof JsonObject callback)) {
+      throw invalid("/callback: must be an object");
+    }
+    for (String name : callback.fieldNames()) {
+      if (!name.equals("url")) {
+        throw invalid("/callback: property '" + name + "' is not allowed");
+      }
+    }
+    if (!(callback.getValue("url") instanceof String url) || url.isEmpty() || url.length() > MAX_URL_LENGTH) {
+      throw invalid(callback.containsKey("url") ? "/callback/url: must be a string of 1 to " + MAX_URL_LENGTH
+        + " characters" : "/callback: required property 'url' not found");
+    }
+    return url;
   }
 
   /** An optional whole number from 1 to {@code max}. */

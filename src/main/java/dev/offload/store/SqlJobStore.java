@@ -3,6 +3,7 @@ package dev.offload.store;
 import dev.offload.jobs.Admission;
 import dev.offload.jobs.Attempt;
 import dev.offload.jobs.CancelResult;
+import dev.offload.jobs.Insertion;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobError;
 import dev.offload.jobs.JobException;
@@ -41,12 +42,20 @@ import java.util.function.Supplier;
  */
 public final class SqlJobStore implements JobStore {
   private static final String COLUMNS = "id, owner, type, state, input, result, error, progress, attempts, "
-    + "max_attempts, timeout_seconds, cancel_requested, created_at, started_at, finished_at, request_id";
+    + "max_attempts, timeout_seconds, cancel_requested, created_at, started_at, finished_at, request_id, "
+    + "callback_url, callback_state, callback_attempts, callback_error";
   private static final String INSERT = "INSERT INTO jobs (id, owner, type, state, input, max_attempts, "
-    + "timeout_seconds, run_at, created_at, request_id) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9) "
-    // A duplicate id (a bug, never a client's doing) must not fail the other submissions that
-    // share the transaction: it is skipped here and refused below.
-    + "ON CONFLICT (id) DO NOTHING";
+    + "timeout_seconds, run_at, created_at, request_id, callback_url, callback_state, idempotency_key, request_hash) "
+    + "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 IS NULL THEN NULL ELSE 'pending' END, "
+    + "?11, ?12) "
+    // A duplicate (an idempotency key in use, or an id: a bug, never a client's doing) must not
+    // fail the other submissions that share the transaction: it is skipped here and resolved below.
+    + "ON CONFLICT DO NOTHING";
+  // An idempotency key older than its keeping time no longer holds: its job lets go of it.
+  private static final String RELEASE_KEY = "UPDATE jobs SET idempotency_key = NULL "
+    + "WHERE owner = ?1 AND idempotency_key = ?2 AND created_at < ?3";
+  private static final String FIND_BY_KEY = "SELECT " + COLUMNS + ", request_hash FROM jobs "
+    + "WHERE owner = ?1 AND idempotency_key = ?2";
   private static final String CLAIM = """
     UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, progress = NULL,
       node = ?4, lease_until = ?5
@@ -102,7 +111,8 @@ public final class SqlJobStore implements JobStore {
   private static final class Col {
     static final int ID = 0, OWNER = 1, TYPE = 2, STATE = 3, INPUT = 4, RESULT = 5, ERROR = 6, PROGRESS = 7,
       ATTEMPTS = 8, MAX_ATTEMPTS = 9, TIMEOUT = 10, CANCEL_REQUESTED = 11, CREATED = 12, STARTED = 13, FINISHED = 14,
-      REQUEST_ID = 15;
+      REQUEST_ID = 15, CALLBACK_URL = 16, CALLBACK_STATE = 17, CALLBACK_ATTEMPTS = 18, CALLBACK_ERROR = 19,
+      REQUEST_HASH = 20;
   }
 
   private final Dialect dialect;
@@ -114,7 +124,7 @@ public final class SqlJobStore implements JobStore {
   /** The claim in this dialect, built once: it runs at every pump. */
   private final String claimSql;
 
-  private final WritePipeline.Kind<Submission, JobException> inserts = this::insertAll;
+  private final WritePipeline.Kind<Submission, Insertion> inserts = this::insertAll;
   private final WritePipeline.Kind<Outcome, Void> outcomes = this::finishAll;
   private final WritePipeline.Kind<Progress, Void> progressReports = this::progressAll;
   private final WritePipeline.Kind<Renewal, Void> renewals = this::renewAll;
@@ -174,7 +184,7 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<JobException> insert(List<NewJob> jobs, Admission admission) {
+  public Future<Insertion> insert(List<NewJob> jobs, Admission admission) {
     return writes.write(inserts, new Submission(jobs, admission));
   }
 
@@ -187,25 +197,33 @@ public final class SqlJobStore implements JobStore {
    * Admission is optimistic: insert and count in the same pipelined round trip, then take back
    * (still inside the transaction) the submissions that did not fit, whole. Inserting updates the
    * {@code queue_depth} row first, which serialises concurrent admissions (on PostgreSQL, across
-   * nodes too), so the counts that follow are exact.
+   * nodes too), so the counts that follow are exact. A submission whose idempotency key is taken
+   * stores nothing and gets the jobs that hold the key, when they came from the same request.
    */
-  private Future<List<JobException>> insertAll(Sql sql, List<Submission> submissions) {
+  private Future<List<Insertion>> insertAll(Sql sql, List<Submission> submissions) {
     List<Tuple> rows = new ArrayList<>();
+    List<Tuple> keyReleases = new ArrayList<>();
     Set<String> owners = new LinkedHashSet<>();
     for (Submission submission : submissions) {
       for (NewJob job : submission.jobs()) {
         owners.add(job.owner());
+        NewJob.Idempotency key = job.idempotency();
         rows.add(Tuple.of(dialect.id(job.id()), job.owner(), job.type(), dialect.json(job.input()), job.maxAttempts(),
-          job.timeoutSeconds(), dialect.time(job.createdAt()), dialect.time(job.createdAt()), job.requestId()));
+          job.timeoutSeconds(), dialect.time(job.createdAt()), dialect.time(job.createdAt()), job.requestId(),
+          job.callbackUrl(), key == null ? null : key.key(), key == null ? null : key.requestHash()));
+        if (key != null) {
+          keyReleases.add(Tuple.of(job.owner(), key.key(), dialect.time(key.keptSince())));
+        }
       }
     }
     String counts = "SELECT NULL, queued FROM queue_depth UNION ALL "
       + "SELECT owner, count(*) FROM jobs WHERE state IN ('queued', 'running') AND owner IN ("
       + parameters(1, owners.size()) + ") GROUP BY owner";
-    // Both are issued at once; the connection runs them in order, so the counts include the batch.
+    // All are issued at once; the connection runs them in order, so the counts include the batch.
+    Future<?> released = keyReleases.isEmpty() ? Future.succeededFuture() : sql.batch(sql(RELEASE_KEY), keyReleases);
     Future<List<Integer>> inserted = sql.batch(sql(INSERT), rows);
     Future<List<Tuple>> after = sql.query(sql(counts), Tuple.wrap(new ArrayList<>(owners)));
-    return Future.all(inserted, after).compose(v -> {
+    return Future.all(released, inserted, after).compose(v -> {
       // The counts include every row inserted here: take them out to get the counts before.
       int queued = 0;
       Map<String, Integer> active = new HashMap<>();
@@ -227,8 +245,9 @@ public final class SqlJobStore implements JobStore {
         }
       }
       // Then admit each submission, whole, in order of arrival.
-      List<JobException> refusals = new ArrayList<>(submissions.size());
+      List<Insertion> insertions = new ArrayList<>(submissions.size());
       List<Object> refused = new ArrayList<>();
+      List<Submission> duplicates = new ArrayList<>();
       row = 0;
       for (Submission submission : submissions) {
         List<NewJob> jobs = submission.jobs();
@@ -236,10 +255,11 @@ public final class SqlJobStore implements JobStore {
         for (int i = 0; i < jobs.size(); i++) {
           duplicate |= insertedRows.get(row + i) == 0;
         }
-        JobException refusal = duplicate
-          ? new JobException(JobException.Kind.CONFLICT, "a job with one of these ids already exists")
-          : admit(submission, queued, active);
-        if (refusal == null) {
+        JobException refusal = duplicate ? null : admit(submission, queued, active);
+        if (duplicate) {
+          duplicates.add(submission);
+        }
+        if (refusal == null && !duplicate) {
           queued += jobs.size();
           jobs.forEach(job -> active.merge(job.owner(), 1, Integer::sum));
         } else {
@@ -249,12 +269,62 @@ public final class SqlJobStore implements JobStore {
             }
           }
         }
-        refusals.add(refusal);
+        insertions.add(duplicate ? null : refusal == null ? Insertion.STORED : Insertion.refused(refusal));
         row += jobs.size();
       }
-      return refused.isEmpty() ? Future.succeededFuture(refusals)
-        : sql.update(sql("DELETE FROM jobs WHERE id IN (" + parameters(1, refused.size()) + ")"), Tuple.wrap(refused))
-          .map(refusals);
+      Future<?> takenBack = refused.isEmpty() ? Future.succeededFuture()
+        : sql.update(sql("DELETE FROM jobs WHERE id IN (" + parameters(1, refused.size()) + ")"), Tuple.wrap(refused));
+      return takenBack.compose(x -> resolveDuplicates(sql, duplicates)).map(resolved -> {
+        for (int i = 0, d = 0; i < insertions.size(); i++) {
+          if (insertions.get(i) == null) {
+            insertions.set(i, resolved.get(d++));
+          }
+        }
+        return insertions;
+      });
+    });
+  }
+
+  /**
+   * Submissions that stored nothing because one of their jobs was already there: with an
+   * idempotency key, the jobs that hold it when they came from the same request ({@code 422}
+   * when not); without one, a duplicate id.
+   */
+  private Future<List<Insertion>> resolveDuplicates(Sql sql, List<Submission> duplicates) {
+    List<Future<Insertion>> resolved = new ArrayList<>(duplicates.size());
+    for (Submission submission : duplicates) {
+      NewJob first = submission.jobs().get(0);
+      if (first.idempotency() == null) {
+        resolved.add(Future.succeededFuture(Insertion.refused(
+          new JobException(JobException.Kind.CONFLICT, "a job with one of these ids already exists"))));
+        continue;
+      }
+      List<Future<List<Tuple>>> holders = new ArrayList<>();
+      for (NewJob job : submission.jobs()) {
+        holders.add(sql.query(sql(FIND_BY_KEY), Tuple.of(job.owner(), job.idempotency().key())));
+      }
+      resolved.add(Future.all(holders).map(found -> {
+        List<Job> jobs = new ArrayList<>();
+        for (Future<List<Tuple>> holder : holders) {
+          List<Tuple> rowsFound = holder.result();
+          if (rowsFound.isEmpty()) {
+            // The key's first request shares this transaction and was refused, or let go of it.
+            return Insertion.refused(new JobException(JobException.Kind.CONFLICT, "a request with this "
+              + "Idempotency-Key was refused or is still in progress; send it again", 1));
+          }
+          if (!first.idempotency().requestHash().equals(rowsFound.get(0).getString(Col.REQUEST_HASH))) {
+            return Insertion.refused(new JobException(JobException.Kind.KEY_REUSED, "this Idempotency-Key was "
+              + "already used for a different request; use a new key for a new request"));
+          }
+          jobs.add(toJob(rowsFound.get(0)));
+        }
+        return Insertion.replay(jobs);
+      }));
+    }
+    return Future.all(resolved).map(done -> {
+      List<Insertion> out = new ArrayList<>(resolved.size());
+      resolved.forEach(f -> out.add(f.result()));
+      return out;
     });
   }
 
@@ -499,6 +569,9 @@ public final class SqlJobStore implements JobStore {
       Dialect.time(row.getValue(Col.CREATED)),
       Dialect.time(row.getValue(Col.STARTED)),
       Dialect.time(row.getValue(Col.FINISHED)),
-      row.getString(Col.REQUEST_ID));
+      row.getString(Col.REQUEST_ID),
+      row.getString(Col.CALLBACK_URL) == null ? null : new Job.Callback(row.getString(Col.CALLBACK_URL),
+        row.getString(Col.CALLBACK_STATE), ((Number) row.getValue(Col.CALLBACK_ATTEMPTS)).intValue(),
+        row.getString(Col.CALLBACK_ERROR)));
   }
 }

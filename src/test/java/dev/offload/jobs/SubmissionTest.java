@@ -17,13 +17,16 @@ class SubmissionTest {
   }
 
   @Test
-  void readsTheFourFields() {
+  void readsTheFiveFields() {
     assertThat(Submission.parse(new JsonObject().put("type", "sleep").put("input", INPUT)))
-      .isEqualTo(new Submission("sleep", INPUT, null, null));
+      .isEqualTo(new Submission("sleep", INPUT, null, null, null));
     assertThat(Submission.parse(new JsonObject("""
       {"type": "sleep", "input": {"seconds": 1}, "maxAttempts": 100, "timeoutSeconds": 1.0}""")))
       .as("an integral number is an integer (JSON Schema's rule)")
-      .isEqualTo(new Submission("sleep", INPUT, 100, 1));
+      .isEqualTo(new Submission("sleep", INPUT, 100, 1, null));
+    assertThat(Submission.parse(new JsonObject().put("type", "sleep").put("input", INPUT)
+      .put("callback", new JsonObject().put("url", "https://hooks.example.com/done"))).callbackUrl())
+      .isEqualTo("https://hooks.example.com/done");
   }
 
   @Test
@@ -44,5 +47,11 @@ class SubmissionTest {
       "/timeoutSeconds: must be an integer from 1 to 604800");
     assertRefused("{\"type\": \"sleep\", \"input\": {}, \"timeoutSeconds\": 99999999999999999999}",
       "/timeoutSeconds: must be an integer from 1 to 604800");
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"callback\": \"https://a.example\"}", "/callback: must be an object");
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"callback\": {}}", "/callback: required property 'url' not found");
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"callback\": {\"url\": 1}}",
+      "/callback/url: must be a string of 1 to 2048 characters");
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"callback\": {\"url\": \"https://a.example\", \"secret\": \"x\"}}",
+      "/callback: property 'secret' is not allowed");
   }
 }

@@ -1,5 +1,6 @@
 package dev.offload.store;
 
+import dev.offload.jobs.Insertion;
 import dev.offload.jobs.Admission;
 import dev.offload.jobs.Attempt;
 import dev.offload.jobs.CancelResult;
@@ -61,7 +62,7 @@ abstract class JobStoreContract {
   }
 
   private NewJob insert(NewJob job) {
-    assertThat(await(store.insert(List.of(job), ROOMY))).isNull();
+    assertThat(await(store.insert(List.of(job), ROOMY).map(Insertion::refusal))).isNull();
     return job;
   }
 
@@ -77,17 +78,17 @@ abstract class JobStoreContract {
   void aBatchIsAdmittedWholeOrNotAtAll() {
     insert(job("alice", 3, 0));
     List<NewJob> overQuota = List.of(job("alice", 3, 1), job("alice", 3, 2));
-    JobException quota = await(store.insert(overQuota, new Admission(10, 2)));
+    JobException quota = await(store.insert(overQuota, new Admission(10, 2)).map(Insertion::refusal));
     assertThat(quota.kind()).isEqualTo(JobException.Kind.QUOTA);
     assertThat(quota.getMessage()).contains("you have 1 active jobs and submit 2, the most allowed is 2");
     List<NewJob> overBacklog = List.of(job("bob", 3, 3), job("bob", 3, 4), job("bob", 3, 5));
-    assertThat(await(store.insert(overBacklog, new Admission(3, 10))).kind()).isEqualTo(JobException.Kind.BACKLOG);
+    assertThat(await(store.insert(overBacklog, new Admission(3, 10)).map(Insertion::refusal)).kind()).isEqualTo(JobException.Kind.BACKLOG);
     for (NewJob refused : concat(overQuota, overBacklog)) {
       assertThat(await(store.find(refused.id()))).as("nothing of a refused batch is stored").isNull();
     }
 
     List<NewJob> fits = List.of(job("bob", 3, 6), job("bob", 3, 7));
-    assertThat(await(store.insert(fits, new Admission(3, 10)))).isNull();
+    assertThat(await(store.insert(fits, new Admission(3, 10)).map(Insertion::refusal))).isNull();
     assertThat(await(store.list(new JobQuery("bob", null, null, 10, null))).items()).extracting(Job::id)
       .containsExactly(fits.get(1).id(), fits.get(0).id());
   }
@@ -96,7 +97,7 @@ abstract class JobStoreContract {
   void concurrentSubmissionsInOneTransactionAreAdmittedOneByOne() {
     List<Future<JobException>> submitted = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      submitted.add(store.insert(List.of(job("carol", 3, i)), new Admission(1000, 2)));
+      submitted.add(store.insert(List.of(job("carol", 3, i)), new Admission(1000, 2)).map(Insertion::refusal));
     }
     List<JobException> refusals = new ArrayList<>();
     submitted.forEach(submission -> refusals.add(await(submission)));
@@ -303,22 +304,22 @@ abstract class JobStoreContract {
     NewJob a = insert(job("alice", 2, 0));
     NewJob b = insert(job("alice", 2, 1));
     insert(job("alice", 2, 2));
-    assertThat(await(store.insert(List.of(job("bob", 3, 3)), backlogOfThree)).kind())
+    assertThat(await(store.insert(List.of(job("bob", 3, 3)), backlogOfThree).map(Insertion::refusal)).kind())
       .isEqualTo(JobException.Kind.BACKLOG);
 
     // Claimed (out), retried (in), cancelled while queued (out): room for exactly one more each time.
     Attempt running = await(claim("sleep", 1, now.plusSeconds(1))).get(0);
     assertThat(running.id()).isEqualTo(a.id());
-    assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree))).isNull();
-    assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree))).isNotNull();
+    assertThat(await(store.insert(List.of(job("bob", 3, 4)), backlogOfThree).map(Insertion::refusal))).isNull();
+    assertThat(await(store.insert(List.of(job("bob", 3, 5)), backlogOfThree).map(Insertion::refusal))).isNotNull();
     await(store.cancel(b.id(), null));
-    assertThat(await(store.insert(List.of(job("bob", 3, 6)), backlogOfThree))).isNull();
+    assertThat(await(store.insert(List.of(job("bob", 3, 6)), backlogOfThree).map(Insertion::refusal))).isNull();
     await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("timeout", "t"), now, now))));
-    assertThat(await(store.insert(List.of(job("bob", 3, 7)), backlogOfThree))).isNotNull();
+    assertThat(await(store.insert(List.of(job("bob", 3, 7)), backlogOfThree).map(Insertion::refusal))).isNotNull();
     await(claim("sleep", 10, now.plusSeconds(10)));
     assertThat(await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10), job("bob", 3, 11)),
-      backlogOfThree)).kind()).as("four do not fit an empty backlog of three").isEqualTo(JobException.Kind.BACKLOG);
-    assertThat(await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10)), backlogOfThree)))
+      backlogOfThree).map(Insertion::refusal)).kind()).as("four do not fit an empty backlog of three").isEqualTo(JobException.Kind.BACKLOG);
+    assertThat(await(store.insert(List.of(job("bob", 3, 8), job("bob", 3, 9), job("bob", 3, 10)), backlogOfThree).map(Insertion::refusal)))
       .isNull();
   }
 

@@ -1,5 +1,6 @@
 package dev.offload.store;
 
+import dev.offload.jobs.Insertion;
 import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.NewJob;
 import dev.offload.support.TestService;
@@ -41,7 +42,7 @@ class SqliteJobStoreTest extends JobStoreContract {
   void reopeningTheFileRecoversWhatWasRunningAtOnce() {
     NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
       .put("seconds", 1), 3, 60, java.time.Instant.now(), null);
-    await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)));
+    await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)).map(Insertion::refusal));
     java.time.Instant now = java.time.Instant.now();
     await(store.claim("sleep", 1, now, "node-a", now.plusSeconds(3600)));
     await(store.close());

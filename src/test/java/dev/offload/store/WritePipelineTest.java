@@ -1,5 +1,6 @@
 package dev.offload.store;
 
+import dev.offload.jobs.Insertion;
 import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.Admission;
 import dev.offload.jobs.JobException;
@@ -59,7 +60,7 @@ class WritePipelineTest {
       Promise<Void> issued = Promise.promise();
       loop.runOnContext(v -> {
         for (int i = 0; i < 200; i++) {
-          writes.add(store.insert(List.of(job()), ROOMY).onComplete(ar -> {
+          writes.add(store.insert(List.of(job()), ROOMY).map(Insertion::refusal).onComplete(ar -> {
             if (Vertx.currentContext() == loop) {
               onCallerContext.incrementAndGet();
             }
@@ -83,12 +84,12 @@ class WritePipelineTest {
     await(vertx.fileSystem().mkdirs(dir.toString()));
     SqlJobStore store = await(SqliteStore.open(vertx, config.store()));
     NewJob first = job();
-    await(store.insert(List.of(first), ROOMY));
+    await(store.insert(List.of(first), ROOMY).map(Insertion::refusal));
 
     // Issued together: one transaction, two submissions.
     NewJob fresh = job();
-    Future<JobException> beside = store.insert(List.of(fresh), ROOMY);
-    Future<JobException> again = store.insert(List.of(job(), first), ROOMY);
+    Future<JobException> beside = store.insert(List.of(fresh), ROOMY).map(Insertion::refusal);
+    Future<JobException> again = store.insert(List.of(job(), first), ROOMY).map(Insertion::refusal);
     assertThat(await(beside)).isNull();
     assertThat(await(again).kind()).isEqualTo(JobException.Kind.CONFLICT);
     assertThat(await(store.find(fresh.id()))).isNotNull();
@@ -157,7 +158,7 @@ class WritePipelineTest {
     armed.set(true);
     List<NewJob> refused = List.of(job(), job(), job());
     List<Future<JobException>> writes = new ArrayList<>();
-    refused.forEach(job -> writes.add(store.insert(List.of(job), ROOMY)));
+    refused.forEach(job -> writes.add(store.insert(List.of(job), ROOMY).map(Insertion::refusal)));
     for (Future<JobException> write : writes) {
       Throwable failure = await(write.transform(ar -> Future.succeededFuture(ar.cause())));
       assertThat(failure).as("the caller is refused").isInstanceOf(JobException.class);
@@ -172,7 +173,7 @@ class WritePipelineTest {
 
     armed.set(false);
     NewJob next = job();
-    assertThat(await(store.insert(List.of(next), ROOMY))).isNull();
+    assertThat(await(store.insert(List.of(next), ROOMY).map(Insertion::refusal))).isNull();
     assertThat(await(store.find(next.id()))).as("the next transaction commits").isNotNull();
     assertThat(await(store.ping())).as("readiness is back").isNull();
     await(store.close());
@@ -191,17 +192,17 @@ class WritePipelineTest {
 
     armed.set(true);
     long started = System.nanoTime();
-    Future<JobException> first = store.insert(List.of(job()), ROOMY);
+    Future<JobException> first = store.insert(List.of(job()), ROOMY).map(Insertion::refusal);
     Throwable refused = await(first.transform(ar -> Future.succeededFuture(ar.cause())));
     assertThat(refused).isInstanceOf(JobException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).as("refused at the 1 s timeout, not later")
       .isBetween(Duration.ofMillis(900), Duration.ofSeconds(3));
-    Throwable meanwhile = await(store.insert(List.of(job()), ROOMY).transform(ar -> Future.succeededFuture(ar.cause())));
+    Throwable meanwhile = await(store.insert(List.of(job()), ROOMY).map(Insertion::refusal).transform(ar -> Future.succeededFuture(ar.cause())));
     assertThat(meanwhile).as("refused at once while the store does not answer").isInstanceOf(JobException.class);
 
     hung.fail(new IOException("connection closed")); // what cutting the connection does
     NewJob next = job();
-    assertThat(await(store.insert(List.of(next), ROOMY))).isNull();
+    assertThat(await(store.insert(List.of(next), ROOMY).map(Insertion::refusal))).isNull();
     assertThat(await(store.find(next.id()))).isNotNull();
     await(store.close());
   }
