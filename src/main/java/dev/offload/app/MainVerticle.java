@@ -20,6 +20,7 @@ import dev.offload.ops.Readiness;
 import dev.offload.store.PostgresStore;
 import dev.offload.store.SqliteStore;
 import dev.offload.webhooks.TargetPolicy;
+import dev.offload.webhooks.WebhookSender;
 import dev.offload.worker.WorkerVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -135,7 +136,16 @@ public final class MainVerticle extends VerticleBase {
     dispatcher = new Dispatcher(store, types, settings.workers(), node, metrics, events);
     return Future.all(workers)
       .compose(v -> vertx.deployVerticle(dispatcher))
-      .compose(v -> vertx.deployVerticle(new Retention(store, settings.retention(), metrics)));
+      .compose(v -> vertx.deployVerticle(new Retention(store, settings.retention(), metrics)))
+      .compose(v -> settings.webhooks().enabled() ? vertx.deployVerticle(webhookSender()) : Future.succeededFuture());
+  }
+
+  private WebhookSender webhookSender() {
+    try {
+      return new WebhookSender(store, settings.webhooks(), settings.workers().pollMillis(), metrics);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("config key 'webhooks.secret': " + e.getMessage());
+    }
   }
 
   private Future<?> deployHttp(JobTypes types) {

@@ -116,17 +116,31 @@ public final class JobMetrics {
     return outcome.error() == null ? "none" : outcome.error().getString("code", "unknown");
   }
 
-  private static final Map<String, String> DESCRIPTIONS = Map.of(
-    "offload.jobs.submitted", "submissions accepted (committed) by this node",
-    "offload.admission.refused", "submissions or requests refused by admission, by reason",
-    "offload.jobs.started", "attempts this node started",
-    "offload.jobs.succeeded", "jobs that succeeded on this node",
-    "offload.jobs.failed", "jobs that failed for good on this node, by error code",
-    "offload.jobs.retried", "failed attempts that will be retried, by error code",
-    "offload.jobs.released", "attempts given back to the queue because no worker took them",
-    "offload.jobs.cancelled", "jobs that ended cancelled through this node",
-    "offload.jobs.recovered", "running attempts put back in the queue: lease_expired (their node died) or shutdown",
-    "offload.jobs.purged", "finished jobs deleted by retention");
+  /** A completion webhook was delivered, {@code sinceFinished} after its job finished. */
+  public void webhookDelivered(Duration sinceFinished) {
+    webhookAttempt("delivered");
+    timer("offload.webhooks.delivery.latency", "time from a job's end to the delivery of its webhook")
+      .record(sinceFinished.isNegative() ? Duration.ZERO : sinceFinished);
+  }
+
+  /** A webhook delivery attempt ended: delivered, retried (it failed and will be tried again) or failed (for good). */
+  public void webhookAttempt(String outcome) {
+    counter("offload.webhooks.attempts", "outcome", outcome).increment();
+  }
+
+  private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
+    Map.entry("offload.jobs.submitted", "submissions accepted (committed) by this node"),
+    Map.entry("offload.admission.refused", "submissions or requests refused by admission, by reason"),
+    Map.entry("offload.jobs.started", "attempts this node started"),
+    Map.entry("offload.jobs.succeeded", "jobs that succeeded on this node"),
+    Map.entry("offload.jobs.failed", "jobs that failed for good on this node, by error code"),
+    Map.entry("offload.jobs.retried", "failed attempts that will be retried, by error code"),
+    Map.entry("offload.jobs.released", "attempts given back to the queue because no worker took them"),
+    Map.entry("offload.jobs.cancelled", "jobs that ended cancelled through this node"),
+    Map.entry("offload.jobs.recovered",
+      "running attempts put back in the queue: lease_expired (their node died) or shutdown"),
+    Map.entry("offload.jobs.purged", "finished jobs deleted by retention"),
+    Map.entry("offload.webhooks.attempts", "webhook delivery attempts by outcome: delivered, retried, failed"));
 
   private Counter counter(String name, String... tags) {
     return (Counter) meter(name, tags, () -> Counter.builder(name).description(DESCRIPTIONS.get(name)).tags(tags)

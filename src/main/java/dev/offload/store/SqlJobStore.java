@@ -46,8 +46,8 @@ public final class SqlJobStore implements JobStore {
     + "callback_url, callback_state, callback_attempts, callback_error";
   private static final String INSERT = "INSERT INTO jobs (id, owner, type, state, input, max_attempts, "
     + "timeout_seconds, run_at, created_at, request_id, callback_url, callback_state, idempotency_key, request_hash) "
-    + "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 IS NULL THEN NULL ELSE 'pending' END, "
-    + "?11, ?12) "
+    + "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, CAST(?10 AS TEXT), "
+    + "CASE WHEN CAST(?10 AS TEXT) IS NULL THEN NULL ELSE 'pending' END, ?11, ?12) "
     // A duplicate (an idempotency key in use, or an id: a bug, never a client's doing) must not
     // fail the other submissions that share the transaction: it is skipped here and resolved below.
     + "ON CONFLICT DO NOTHING";
@@ -102,10 +102,21 @@ public final class SqlJobStore implements JobStore {
       run_at       = ?3,
       lease_until  = NULL
     WHERE node = ?4 AND state = 'running'""";
+  // A job whose callback is still being delivered is kept until the delivery ends.
   private static final String PURGE = """
     DELETE FROM jobs WHERE id IN (
       SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?1
+        AND (callback_state IS NULL OR callback_state <> 'pending')
       ORDER BY finished_at LIMIT ?2)""";
+  private static final String CLAIM_CALLBACKS = """
+    UPDATE jobs SET callback_due = ?2
+    WHERE id IN (SELECT id FROM jobs WHERE callback_state = 'pending' AND callback_due <= ?1
+                 ORDER BY callback_due LIMIT ?3%s)
+    RETURNING\s""" + COLUMNS;
+  private static final String RECORD_CALLBACK = """
+    UPDATE jobs SET callback_state = ?2, callback_attempts = callback_attempts + 1, callback_error = ?3,
+      callback_due = {time ?4}
+    WHERE id = ?1 AND callback_state = 'pending'""";
 
   /** A job row's columns by position, in the order of {@link #COLUMNS}. */
   private static final class Col {
@@ -123,12 +134,16 @@ public final class SqlJobStore implements JobStore {
   private final Supplier<Future<Void>> close;
   /** The claim in this dialect, built once: it runs at every pump. */
   private final String claimSql;
+  private final String callbackClaimSql;
 
   private final WritePipeline.Kind<Submission, Insertion> inserts = this::insertAll;
   private final WritePipeline.Kind<Outcome, Void> outcomes = this::finishAll;
   private final WritePipeline.Kind<Progress, Void> progressReports = this::progressAll;
   private final WritePipeline.Kind<Renewal, Void> renewals = this::renewAll;
   private final WritePipeline.Kind<Claim, List<Attempt>> claims = WritePipeline.Kind.each(this::claimOne);
+  private final WritePipeline.Kind<CallbackClaim, List<Job>> callbackClaims = WritePipeline.Kind.each(
+    this::claimCallbacksOne);
+  private final WritePipeline.Kind<CallbackAttempt, Void> callbackAttempts = this::recordCallbacksAll;
   private final WritePipeline.Kind<Cancel, CancelResult> cancels = WritePipeline.Kind.each(this::cancelOne);
   private final WritePipeline.Kind<Statement, Integer> statements = WritePipeline.Kind.each(
     (sql, statement) -> sql.update(statement.sql(), statement.args()));
@@ -150,6 +165,7 @@ public final class SqlJobStore implements JobStore {
     this.timeoutMillis = timeoutMillis;
     this.close = close;
     this.claimSql = dialect.sql(CLAIM.formatted(dialect.skipLocked()));
+    this.callbackClaimSql = dialect.sql(CLAIM_CALLBACKS.formatted(dialect.skipLocked()));
   }
 
   /** Transactions committed so far. */
@@ -470,6 +486,33 @@ public final class SqlJobStore implements JobStore {
     return sql.batch(sql(PROGRESS), rows).map(v -> nulls(updates.size()));
   }
 
+  /** A claim of up to {@code max} due callback deliveries. */
+  private record CallbackClaim(Instant now, Instant leaseUntil, int max) {
+  }
+
+  private Future<List<Job>> claimCallbacksOne(Sql sql, CallbackClaim claim) {
+    return sql.query(callbackClaimSql, Tuple.of(dialect.time(claim.now()), dialect.time(claim.leaseUntil()), claim.max()))
+      .map(rows -> rows.stream().map(SqlJobStore::toJob).toList());
+  }
+
+  @Override
+  public Future<List<Job>> claimCallbacks(Instant now, Instant leaseUntil, int max) {
+    return writes.write(callbackClaims, new CallbackClaim(now, leaseUntil, max));
+  }
+
+  @Override
+  public Future<Void> recordCallbacks(List<CallbackAttempt> attempts) {
+    List<Future<Void>> written = new ArrayList<>(attempts.size());
+    attempts.forEach(attempt -> written.add(writes.write(callbackAttempts, attempt)));
+    return Future.all(written).mapEmpty();
+  }
+
+  private Future<List<Void>> recordCallbacksAll(Sql sql, List<CallbackAttempt> attempts) {
+    List<Tuple> rows = new ArrayList<>(attempts.size());
+    attempts.forEach(a -> rows.add(Tuple.of(dialect.id(a.id()), a.state(), a.error(), dialect.time(a.nextAt()))));
+    return sql.batch(sql(RECORD_CALLBACK), rows).map(v -> nulls(attempts.size()));
+  }
+
   /** Leases to extend until {@code until}. */
   private record Renewal(List<Lease> leases, Instant until) {
   }
@@ -487,11 +530,16 @@ public final class SqlJobStore implements JobStore {
   }
 
   /**
-   * Ends every lease at once: for a store only one process can open (SQLite), whatever is
-   * running when it opens was left by a dead process.
+   * Ends every lease at once, webhook deliveries' too: for a store only one process can open
+   * (SQLite), whatever is running when it opens was left by a dead process.
    */
   Future<Void> expireAllLeases() {
-    return writeOne("UPDATE jobs SET lease_until = NULL WHERE state = 'running'", Tuple.tuple()).mapEmpty();
+    // A webhook delivery due later is held by a dead process's lease or waits out a backoff:
+    // either way it is tried now (one early retry is harmless; a delivery held for minutes is not).
+    return writeOne("UPDATE jobs SET lease_until = NULL WHERE state = 'running'", Tuple.tuple())
+      .compose(v -> writeOne("UPDATE jobs SET callback_due = ?1 WHERE callback_state = 'pending' AND callback_due > ?1",
+        Tuple.of(dialect.time(Instant.now()))))
+      .mapEmpty();
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.offload.app;
 
 import dev.offload.config.OffloadConfig;
 import dev.offload.support.TestService;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -89,6 +91,45 @@ class KillRecoveryIT {
     }
     JsonObject interrupted = get(token, sleeps.get(0)).bodyAsJsonObject();
     assertThat(interrupted.getInteger("attempts")).as("the killed attempt counts").isEqualTo(2);
+  }
+
+  @Test
+  void aWebhookInFlightWhenTheProcessIsKilledIsDeliveredAfterTheRestart(@TempDir Path dir) throws Exception {
+    // The receiver holds the first delivery without answering, then takes the next ones.
+    Promise<Void> firstArrived = Promise.promise();
+    List<String> delivered = new ArrayList<>();
+    HttpServer receiver = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+      if (firstArrived.tryComplete()) {
+        return;
+      }
+      synchronized (delivered) {
+        delivered.add(request.getHeader("webhook-id"));
+      }
+      request.response().setStatusCode(204).end();
+    }));
+    int receiverPort = await(receiver.listen(0, "127.0.0.1")).actualPort();
+    Path configFile = dir.resolve("config.json");
+    String token = startFirst(configFile, config(dir, TestService.freePort()).put("webhooks", new JsonObject()
+      .put("secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").put("allowHttp", true)
+      .put("allowHosts", new io.vertx.core.json.JsonArray().add("127.0.0.1")).put("timeoutSeconds", 60)),
+      dir.resolve("first.log"));
+
+    HttpResponse<Buffer> submitted = await(client.post("/api/v1/jobs").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0))
+        .put("callback", new JsonObject().put("url", "http://127.0.0.1:" + receiverPort + "/hook"))));
+    String id = submitted.bodyAsJsonObject().getString("id");
+    // The job's outcome is committed and its delivery is under way when the process dies.
+    await(firstArrived.future());
+    assertThat(state(token, id)).isEqualTo("succeeded");
+    process.destroyForcibly().waitFor();
+
+    process = start(configFile, dir.resolve("second.log"));
+    waitFor(() -> get(token, id).bodyAsJsonObject().getJsonObject("callback").getString("state").equals("delivered"),
+      Duration.ofSeconds(30));
+    synchronized (delivered) {
+      assertThat(delivered).containsExactly(id);
+    }
+    assertThat(get(token, id).bodyAsJsonObject().getJsonObject("callback").getInteger("attempts")).isEqualTo(1);
   }
 
   @Test
