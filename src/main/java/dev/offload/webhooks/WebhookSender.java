@@ -1,7 +1,7 @@
 package dev.offload.webhooks;
 
 import dev.offload.config.OffloadConfig;
-import dev.offload.dispatch.RetryPolicy;
+import dev.offload.jobs.RetryPolicy;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobException;
 import dev.offload.jobs.JobMetrics;

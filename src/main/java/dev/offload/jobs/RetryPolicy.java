@@ -1,8 +1,5 @@
-package dev.offload.dispatch;
+package dev.offload.jobs;
 
-import dev.offload.jobs.Attempt;
-import dev.offload.jobs.JobState;
-import dev.offload.jobs.Outcome;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
