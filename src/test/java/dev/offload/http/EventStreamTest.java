@@ -28,11 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EventStreamTest {
 
   private static TestService start(Vertx vertx, Path dir, JsonObject api) {
-    JsonObject config = TestService.baseConfig(dir);
-    if (api != null) {
-      config.put("api", api);
-    }
-    return TestService.start(vertx, config);
+    return TestService.start(vertx, dir, "api", api);
   }
 
   private static Stream open(TestService service, HttpClient client, String id, String token, String lastEventId) {

@@ -117,8 +117,7 @@ class IdempotencyTest {
 
   @Test
   void aKeyIsForgottenAfterItsKeepingTime(Vertx vertx, @TempDir Path dir) {
-    JsonObject config = TestService.baseConfig(dir).put("api", new JsonObject().put("idempotencyKeySeconds", 1));
-    TestService service = TestService.start(vertx, config);
+    TestService service = TestService.start(vertx, dir, "api", new JsonObject().put("idempotencyKeySeconds", 1));
     String alice = service.token("alice", TestService.READ_WRITE);
     String first = await(submit(service, alice, "daily", SLEEP)).bodyAsJsonObject().getString("id");
 

@@ -26,11 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WaitTest {
 
   private static TestService start(Vertx vertx, Path dir, JsonObject api) {
-    JsonObject config = TestService.baseConfig(dir);
-    if (api != null) {
-      config.put("api", api);
-    }
-    return TestService.start(vertx, config);
+    return TestService.start(vertx, dir, "api", api);
   }
 
   private static Future<HttpResponse<Buffer>> getWaiting(TestService service, String id, String token, String prefer) {

@@ -72,6 +72,15 @@ public final class TestService {
     return start(vertx, baseConfig(dataDir));
   }
 
+  /** The base config with one section of settings ({@code "api"}, {@code "webhooks"} ...); none when null. */
+  public static TestService start(Vertx vertx, Path dataDir, String section, JsonObject settings) {
+    JsonObject config = baseConfig(dataDir);
+    if (settings != null) {
+      config.put(section, settings);
+    }
+    return start(vertx, config);
+  }
+
   public static TestService start(Vertx vertx, JsonObject config) {
     OffloadConfig settings = OffloadConfig.from(config, Map.of());
     MainVerticle main = new MainVerticle(Map.of());

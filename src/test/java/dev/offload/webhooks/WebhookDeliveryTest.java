@@ -33,7 +33,7 @@ class WebhookDeliveryTest {
     if (allowLoopback) {
       webhooks.put("allowHosts", new JsonArray().add("127.0.0.1"));
     }
-    return TestService.start(vertx, TestService.baseConfig(dir).put("webhooks", webhooks));
+    return TestService.start(vertx, dir, "webhooks", webhooks);
   }
 
   private static String submit(TestService service, String token, int seconds, String url) {
@@ -77,6 +77,7 @@ class WebhookDeliveryTest {
     assertThat(payload.getJsonObject("data").getString("id")).isEqualTo(id);
     assertThat(payload.getJsonObject("data").getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 0));
     assertThat(service.scrape().value("offload_webhooks_attempts_total", "outcome", "delivered")).isEqualTo(1.0);
+    assertThat(service.scrape().value("offload_webhooks_delivery_latency_seconds_count")).isEqualTo(1.0);
   }
 
   @Test
