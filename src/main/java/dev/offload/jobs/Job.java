@@ -67,7 +67,8 @@ public record Job(
   private static final DateTimeFormatter TIME =
     DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  private static String time(Instant instant) {
+  /** An instant as the API shows it (null stays null). */
+  public static String time(Instant instant) {
     return instant == null ? null : TIME.format(instant);
   }
 }

@@ -182,6 +182,13 @@ public final class SqlJobStore implements JobStore {
     return writes.write(statements, new Statement(sql(template), args));
   }
 
+  /** Writes each item through the pipeline (items that arrive together share a transaction); succeeds once all are written. */
+  private <T> Future<Void> writeEach(WritePipeline.Kind<T, Void> kind, List<T> items) {
+    List<Future<Void>> written = new ArrayList<>(items.size());
+    items.forEach(item -> written.add(writes.write(kind, item)));
+    return Future.all(written).mapEmpty();
+  }
+
   /** A read, bounded by the store timeout; a failure is a 503 for the caller. */
   private <T> Future<T> read(Future<T> read) {
     return read.timeout(timeoutMillis, TimeUnit.MILLISECONDS).recover(err -> {
@@ -458,9 +465,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Void> finish(List<Outcome> outcomes) {
-    List<Future<Void>> written = new ArrayList<>(outcomes.size());
-    outcomes.forEach(outcome -> written.add(writes.write(this.outcomes, outcome)));
-    return Future.all(written).mapEmpty();
+    return writeEach(this.outcomes, outcomes);
   }
 
   private Future<List<Void>> finishAll(Sql sql, List<Outcome> outcomes) {
@@ -475,9 +480,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Void> progress(List<Progress> updates) {
-    List<Future<Void>> written = new ArrayList<>(updates.size());
-    updates.forEach(update -> written.add(writes.write(progressReports, update)));
-    return Future.all(written).mapEmpty();
+    return writeEach(progressReports, updates);
   }
 
   private Future<List<Void>> progressAll(Sql sql, List<Progress> updates) {
@@ -502,9 +505,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Void> recordCallbacks(List<CallbackAttempt> attempts) {
-    List<Future<Void>> written = new ArrayList<>(attempts.size());
-    attempts.forEach(attempt -> written.add(writes.write(callbackAttempts, attempt)));
-    return Future.all(written).mapEmpty();
+    return writeEach(callbackAttempts, attempts);
   }
 
   private Future<List<Void>> recordCallbacksAll(Sql sql, List<CallbackAttempt> attempts) {

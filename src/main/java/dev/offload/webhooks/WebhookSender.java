@@ -16,8 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,8 +35,6 @@ public final class WebhookSender extends VerticleBase {
   static final int BATCH = 32;
   /** How much of a receiver's answer is read (only its status matters). */
   static final int MAX_RESPONSE_BYTES = 4096;
-  private static final DateTimeFormatter TIME =
-    DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final JobStore store;
   private final OffloadConfig.Webhooks settings;
@@ -131,7 +127,7 @@ public final class WebhookSender extends VerticleBase {
   static JsonObject payload(Job job) {
     return new JsonObject()
       .put("type", "job." + job.state().wire())
-      .put("timestamp", TIME.format(job.finishedAt()))
+      .put("timestamp", Job.time(job.finishedAt()))
       .put("data", job.toJson());
   }
 }
