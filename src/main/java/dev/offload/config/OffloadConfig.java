@@ -118,10 +118,11 @@ public record OffloadConfig(
   /**
    * Request limits: body bytes, the request headers' total bytes and count, JSON nesting depth;
    * admission: active jobs per owner, the node's backlog, and the per-owner request rate; batch
-   * submissions: at most {@code batchJobs} jobs in a body of at most {@code batchBodyBytes}.
+   * submissions: at most {@code batchJobs} jobs in a body of at most {@code batchBodyBytes}; a job
+   * runs at most {@code maxDelaySeconds} after its submission.
    */
   public record Limits(int bodyBytes, int headerBytes, int headerCount, int activeJobsPerOwner, int backlog, Rate rate,
-                       int jsonDepth, int batchJobs, int batchBodyBytes) {
+                       int jsonDepth, int batchJobs, int batchBodyBytes, int maxDelaySeconds) {
   }
 
   /**
@@ -164,10 +165,11 @@ public record OffloadConfig(
    * Worker capacity: threads per blocking job type, concurrent attempts per asynchronous type,
    * the retry backoff (exponential from {@code retryBaseMillis}, capped at {@code retryMaxMillis}),
    * and the lease a node holds on a running attempt (renewed every third of it; when a node dies,
-   * another re-queues its attempts once the lease has run out).
+   * another re-queues its attempts once the lease has run out). {@code fairOwners}: a claim gives
+   * each owner with due jobs a turn before it takes more of any one owner's jobs.
    */
   public record Workers(int blockingThreads, int asyncConcurrency, long retryBaseMillis, long retryMaxMillis,
-                        long pollMillis, long progressIntervalMillis, int leaseSeconds) {
+                        long pollMillis, long progressIntervalMillis, int leaseSeconds, boolean fairOwners) {
   }
 
   /**
@@ -274,7 +276,8 @@ public record OffloadConfig(
         r.integer("limits.rate.burst", 200, 1, 10_000_000)),
       r.integer("limits.jsonDepth", 32, 2, 1000),
       r.integer("limits.batchJobs", 1000, 1, 100_000),
-      r.integer("limits.batchBodyBytes", 4 * 1024 * 1024, 1024, 64 * 1024 * 1024));
+      r.integer("limits.batchBodyBytes", 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+      r.integer("limits.maxDelaySeconds", 30 * 24 * 3600, 0, 3650 * 24 * 3600));
     Api api = new Api(
       r.integer("api.maxWaitSeconds", 60, 1, 3600),
       r.integer("api.maxWaiters", 10_000, 0, 1_000_000),
@@ -299,7 +302,8 @@ public record OffloadConfig(
       r.integer("workers.retryMaxMillis", 300_000, 1, 86_400_000),
       r.integer("workers.pollMillis", 500, 10, 60_000),
       r.integer("workers.progressIntervalMillis", 1000, 0, 60_000),
-      r.integer("workers.leaseSeconds", 30, 3, 3600));
+      r.integer("workers.leaseSeconds", 30, 3, 3600),
+      "owner".equals(r.oneOf("workers.fairness", "owner", Set.of("owner", "none"))));
     Map<String, JobTypeSettings> jobTypes = new LinkedHashMap<>();
     for (String type : r.names("jobTypes")) {
       String p = "jobTypes." + type + ".";

@@ -187,7 +187,7 @@ public final class Dispatcher extends VerticleBase {
     for (JobType type : types.all()) {
       int free = type.concurrency() - inFlight.getOrDefault(type.name(), 0);
       if (free > 0 && maybeQueued.contains(type.name())) {
-        claims.add(store.claim(type.name(), free, Instant.now(), node, leases.end()).onSuccess(jobs -> {
+        claims.add(store.claim(type.name(), free, settings.fairOwners(), Instant.now(), node, leases.end()).onSuccess(jobs -> {
           if (jobs.size() < free) {
             maybeQueued.remove(type.name());
           }
@@ -263,6 +263,10 @@ public final class Dispatcher extends VerticleBase {
       LOG.warn("No worker for job type '{}' on node {}: job {} goes back to the queue", job.type(), node, job.id());
       return Outcome.released(job, JobError.of(JobError.NO_WORKERS, "no worker for type '" + job.type()
         + "' was available; the job waits in the queue"), now.plusMillis(settings.retryBaseMillis()), now);
+    } else if (failure instanceof ReplyException reply && reply.failureCode() == Addresses.FAILURE_PERMANENT) {
+      String[] codeAndMessage = String.valueOf(reply.getMessage()).split("\n", 2);
+      return Outcome.failed(job, JobState.FAILED, JobError.of(codeAndMessage[0],
+        codeAndMessage.length > 1 ? codeAndMessage[1] : codeAndMessage[0]), null, now);
     } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
       error = JobError.of(JobError.HANDLER_ERROR, String.valueOf(reply.getMessage()));
     } else {

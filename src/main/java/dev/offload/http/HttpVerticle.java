@@ -172,6 +172,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get(JobRoutes.JOB).handler(BearerAuth.require(Scopes.READ)).handler(routes::getJob);
     router.get(JobRoutes.JOB_EVENTS).handler(BearerAuth.require(Scopes.READ)).handler(events);
     router.delete(JobRoutes.JOB).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
+    router.post(JobRoutes.JOB_RETRY).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::retryJob);
     router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
 
     router.route().failureHandler(Problems::handle);

@@ -20,6 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -29,6 +33,7 @@ final class JobRoutes {
   static final String BATCH = JOBS + "/batch";
   static final String JOB = JOBS + "/:id";
   static final String JOB_EVENTS = JOB + "/events";
+  static final String JOB_RETRY = JOB + "/retry";
   static final String JOB_TYPES = "/api/v1/job-types";
   private static final String JSON = "application/json";
   private static final String REPLAYED = "Idempotent-Replayed";
@@ -115,12 +120,41 @@ final class JobRoutes {
     if (type != null && jobs.types().get(type) == null) {
       throw invalid("unknown job type '" + type + "'; see GET /api/v1/job-types");
     }
+    String owner = ctx.queryParams().get("owner");
+    if (owner != null && owner.isEmpty()) {
+      throw invalid("owner must not be empty");
+    }
     int limit = limit(ctx.queryParams().get("limit"));
     JobQuery.Cursor cursor = decodeCursor(ctx.queryParams().get("cursor"));
-    jobs.list(BearerAuth.caller(ctx), state, type, limit, cursor)
+    JobQuery query = new JobQuery(owner, state, type, instant(ctx, "createdAfter"), instant(ctx, "createdBefore"),
+      limit, cursor);
+    jobs.list(BearerAuth.caller(ctx), query)
       .onSuccess(page -> ctx.response()
         .putHeader("Content-Type", JSON)
         .end(pageJson(page).encode()))
+      .onFailure(ctx::fail);
+  }
+
+  /** An optional RFC 3339 date-time query parameter. */
+  private static Instant instant(RoutingContext ctx, String name) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      throw invalid(name + " must be an RFC 3339 date-time with an offset, e.g. 2026-12-02T10:00:00Z");
+    }
+  }
+
+  void retryJob(RoutingContext ctx) {
+    jobs.retry(BearerAuth.caller(ctx), jobId(ctx))
+      .onSuccess(job -> {
+        ctx.response().putHeader("Location", "/api/v1/jobs/" + job.id())
+          .putHeader("Retry-After", String.valueOf(JobService.RETRY_AFTER_SECONDS));
+        sendJob(ctx, 202, job);
+      })
       .onFailure(ctx::fail);
   }
 

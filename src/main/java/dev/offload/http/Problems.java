@@ -84,6 +84,7 @@ final class Problems {
   static int status(JobException.Kind kind) {
     return switch (kind) {
       case INVALID -> 400;
+      case FORBIDDEN -> 403;
       case NOT_FOUND -> 404;
       case CONFLICT -> 409;
       case KEY_REUSED -> 422;

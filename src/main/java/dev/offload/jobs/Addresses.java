@@ -17,6 +17,8 @@ public final class Addresses {
   public static final int FAILURE_HANDLER = 1;
   /** Reply failure code: the attempt stopped because cancellation was requested. */
   public static final int FAILURE_CANCELLED = 2;
+  /** Reply failure code: the handler failed for good ({@link PermanentFailure}); the message is "code\nmessage". */
+  public static final int FAILURE_PERMANENT = 3;
 
   private Addresses() {
   }

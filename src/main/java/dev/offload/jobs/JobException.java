@@ -9,6 +9,8 @@ public final class JobException extends RuntimeException {
   public enum Kind {
     /** The request is malformed or violates the schema. */
     INVALID,
+    /** The caller's token does not allow this (a scope it lacks). */
+    FORBIDDEN,
     /** No such job, or not visible to the caller. */
     NOT_FOUND,
     /** The job is in a state that does not allow the operation. */

@@ -35,6 +35,7 @@ public final class JobService {
   private final Lifecycle lifecycle;
   private final JobEvents events;
   private final int batchJobs;
+  private final int maxDelaySeconds;
   private final Duration idempotencyKeyLifetime;
   /** Why a callback URL is refused (null: it is not); null when webhooks are off. */
   private final Function<String, String> callbackProblem;
@@ -53,6 +54,7 @@ public final class JobService {
     this.metrics = metrics;
     this.lifecycle = lifecycle;
     this.batchJobs = limits.batchJobs();
+    this.maxDelaySeconds = limits.maxDelaySeconds();
   }
 
   /**
@@ -167,8 +169,35 @@ public final class JobService {
       : Future.failedFuture(notFound(id)));
   }
 
-  public Future<JobPage> list(Caller caller, JobState state, String type, int limit, JobQuery.Cursor after) {
-    return store.list(new JobQuery(caller.admin() ? null : caller.subject(), state, type, limit, after));
+  /**
+   * Lists the caller's jobs; an admin's listing holds every owner's, or {@code query.owner()}'s
+   * when it names one. A non-admin naming another owner is refused.
+   */
+  public Future<JobPage> list(Caller caller, JobQuery query) {
+    String owner = query.owner();
+    if (!caller.admin() && owner != null && !owner.equals(caller.subject())) {
+      return Future.failedFuture(new JobException(JobException.Kind.FORBIDDEN,
+        "only a token with the 'jobs:admin' scope may list another owner's jobs"));
+    }
+    return store.list(new JobQuery(caller.admin() ? owner : caller.subject(), query.state(), query.type(),
+      query.createdAfter(), query.createdBefore(), query.limit(), query.after()));
+  }
+
+  /** Queues a failed or cancelled job again (see {@link JobStore#retry}). */
+  public Future<Job> retry(Caller caller, UUID id) {
+    if (lifecycle.draining()) {
+      return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
+        "this node is shutting down; send it again (to another node)", RETRY_AFTER_SECONDS));
+    }
+    return store.retry(id, caller.admin() ? null : caller.subject(), Instant.now(), admission).compose(job -> {
+      if (job == null) {
+        return Future.failedFuture(notFound(id));
+      }
+      events.changed(id, job.state());
+      metrics.submitted(job.type());
+      vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray().add(job.type())));
+      return Future.succeededFuture(job);
+    });
   }
 
   public Future<CancelResult> cancel(Caller caller, UUID id) {
@@ -196,7 +225,7 @@ public final class JobService {
   }
 
   private NewJob validate(Caller caller, JsonObject body, String requestId, NewJob.Idempotency idempotency) {
-    Submission submission = Submission.parse(body);
+    Submission submission = Submission.parse(body, maxDelaySeconds);
     if (submission.callbackUrl() != null) {
       if (callbackProblem == null) {
         throw invalid("invalid submission: /callback: completion webhooks are not enabled on this service "
@@ -217,10 +246,27 @@ public final class JobService {
     if (problem != null) {
       throw new JobException(JobException.Kind.INVALID, "invalid input for type '" + type.name() + "': " + problem);
     }
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     return new NewJob(UUID.randomUUID(), caller.subject(), type.name(), input,
       submission.maxAttempts() != null ? submission.maxAttempts() : type.maxAttempts(),
       submission.timeoutSeconds() != null ? submission.timeoutSeconds() : type.timeoutFor(input),
-      Instant.now().truncatedTo(ChronoUnit.MILLIS), requestId, submission.callbackUrl(), idempotency);
+      submission.priority() != null ? submission.priority() : NewJob.DEFAULT_PRIORITY, runAt(submission, now), now,
+      requestId, submission.callbackUrl(), idempotency, null);
+  }
+
+  /** When a job may run: now, after its delay, or at its instant (a past one means now), at most maxDelaySeconds ahead. */
+  private Instant runAt(Submission submission, Instant now) {
+    if (submission.delaySeconds() != null) {
+      return now.plusSeconds(submission.delaySeconds());
+    }
+    Instant runAt = submission.runAt();
+    if (runAt == null || runAt.isBefore(now)) {
+      return now;
+    }
+    if (runAt.isAfter(now.plusSeconds(maxDelaySeconds))) {
+      throw invalid("invalid submission: /runAt: must be at most " + maxDelaySeconds + " s in the future");
+    }
+    return runAt.truncatedTo(ChronoUnit.MILLIS);
   }
 
   private static JobException invalid(String detail) {

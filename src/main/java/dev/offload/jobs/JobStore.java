@@ -31,10 +31,20 @@ public interface JobStore {
   Future<CancelResult> cancel(UUID id, String owner);
 
   /**
-   * Moves up to {@code max} due queued jobs of a type to running on {@code node}, counting an
-   * attempt, oldest first, with a lease until {@code leaseUntil}.
+   * Queues a failed or cancelled job again, as new (no attempts used, due now), admitted like a
+   * submission of one job; its error and history stay until the next outcome. Null when no such
+   * job is visible to {@code owner} (null = any); fails with a {@link JobException} (conflict,
+   * quota, backlog) when it cannot be retried.
    */
-  Future<List<Attempt>> claim(String type, int max, Instant now, String node, Instant leaseUntil);
+  Future<Job> retry(UUID id, String owner, Instant now, Admission admission);
+
+  /**
+   * Moves up to {@code max} due queued jobs of a type to running on {@code node}, counting an
+   * attempt, with a lease until {@code leaseUntil}: highest priority first, then oldest (by
+   * {@code run_at}). A {@code fair} claim first gives one slot to each owner in turn (round-robin,
+   * that owner's best due job), then fills the rest in that order.
+   */
+  Future<List<Attempt>> claim(String type, int max, boolean fair, Instant now, String node, Instant leaseUntil);
 
   /** Extends the leases of attempts still running (a lease of a newer attempt is not touched). */
   Future<Void> renew(List<Lease> leases, Instant until);

@@ -3,19 +3,29 @@ package dev.offload.jobs;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
- * A validated submission, ready to be admitted and stored as a queued job. {@code callbackUrl}
- * (a completion webhook) and {@code idempotency} may be null.
+ * A validated submission, ready to be admitted and stored as a queued job, claimed no earlier than
+ * {@code runAt} and before the jobs of lower {@code priority} (0 to 9). {@code callbackUrl} (a
+ * completion webhook), {@code idempotency} and {@code tick} (the schedule that made it) may be null.
  */
 public record NewJob(UUID id, String owner, String type, JsonObject input, int maxAttempts, int timeoutSeconds,
-                     Instant createdAt, String requestId, String callbackUrl, Idempotency idempotency) {
+                     int priority, Instant runAt, Instant createdAt, String requestId, String callbackUrl,
+                     Idempotency idempotency, Tick tick) {
+  public static final int DEFAULT_PRIORITY = 5;
+  public static final int MAX_PRIORITY = 9;
 
-  /** Without a callback or an idempotency key. */
+  /** Due now, at the default priority, without a callback, an idempotency key or a schedule. */
   public NewJob(UUID id, String owner, String type, JsonObject input, int maxAttempts, int timeoutSeconds,
                 Instant createdAt, String requestId) {
-    this(id, owner, type, input, maxAttempts, timeoutSeconds, createdAt, requestId, null, null);
+    this(id, owner, type, input, maxAttempts, timeoutSeconds, DEFAULT_PRIORITY, createdAt, createdAt, requestId,
+      null, null, null);
+  }
+
+  /** The recurring schedule that created the job, and for which of its ticks (one job per tick, per owner). */
+  public record Tick(String schedule, Instant at) {
   }
 
   /**
@@ -28,6 +38,7 @@ public record NewJob(UUID id, String owner, String type, JsonObject input, int m
   public Job toQueuedJob() {
     return new Job(id, owner, type, JobState.QUEUED, input, null, null, null, 0, maxAttempts, timeoutSeconds,
       false, createdAt, null, null, requestId,
-      callbackUrl == null ? null : new Job.Callback(callbackUrl, "pending", 0, null));
+      callbackUrl == null ? null : new Job.Callback(callbackUrl, "pending", 0, null), priority, runAt,
+      tick == null ? null : tick.schedule(), List.of());
   }
 }

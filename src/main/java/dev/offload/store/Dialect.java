@@ -1,5 +1,7 @@
 package dev.offload.store;
 
+import dev.offload.jobs.Job;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -21,7 +23,14 @@ enum Dialect {
   SQLITE {
     @Override
     String translate(String template) {
-      return MARKER.matcher(template).replaceAll("?$2");
+      return MARKER.matcher(history(template)).replaceAll("?$2");
+    }
+
+    @Override
+    String historyAppended(String error, String finishedAt) {
+      return "json_insert(CASE WHEN json_array_length(history) >= " + Job.HISTORY + " THEN json_remove(history, "
+        + "'$[0]') ELSE COALESCE(history, '[]') END, '$[#]', json_object('attempt', attempts, 'node', node, "
+        + "'startedAt', started_at, 'finishedAt', {time ?" + finishedAt + "}, 'error', json({json ?" + error + "})))";
     }
 
     @Override
@@ -48,10 +57,23 @@ enum Dialect {
   POSTGRES {
     @Override
     String translate(String template) {
-      Matcher typed = MARKER.matcher(template);
+      Matcher typed = MARKER.matcher(history(template));
       String cast = typed.replaceAll(m -> "CAST(\\$" + m.group(2) + " AS "
         + ("json".equals(m.group(1)) ? "jsonb" : "timestamptz") + ")");
       return PARAMETER.matcher(cast).replaceAll("\\$$1");
+    }
+
+    @Override
+    String historyAppended(String error, String finishedAt) {
+      return "(CASE WHEN jsonb_array_length(COALESCE(history, '[]')) >= " + Job.HISTORY + " THEN history - 0 "
+        + "ELSE COALESCE(history, '[]') END) || jsonb_build_array(jsonb_build_object('attempt', attempts, "
+        + "'node', node, 'startedAt', " + millis("started_at") + ", 'finishedAt', "
+        + millis("{time ?" + finishedAt + "}") + ", 'error', {json ?" + error + "}))";
+    }
+
+    /** A timestamptz as epoch milliseconds, the way SQLite keeps times (a history reads the same from both). */
+    private static String millis(String time) {
+      return "CAST(extract(epoch FROM " + time + ") * 1000 AS bigint)";
     }
 
     @Override
@@ -77,6 +99,7 @@ enum Dialect {
   };
 
   private static final Pattern MARKER = Pattern.compile("\\{(json|time) \\?(\\d+)}");
+  private static final Pattern HISTORY = Pattern.compile("\\{history \\?(\\d+) \\?(\\d+)}");
   private static final Pattern PARAMETER = Pattern.compile("\\?(\\d+)");
 
   /** Statements already translated: the same few are issued thousands of times a second. */
@@ -96,6 +119,17 @@ enum Dialect {
   }
 
   abstract String translate(String template);
+
+  /**
+   * {@code {history ?E ?T}}: the job's history with the attempt that ends appended (its number,
+   * node and start from the row as it was; its error from parameter E, its end from parameter T),
+   * keeping the last {@link Job#HISTORY}.
+   */
+  String history(String template) {
+    return HISTORY.matcher(template).replaceAll(m -> Matcher.quoteReplacement(historyAppended(m.group(1), m.group(2))));
+  }
+
+  abstract String historyAppended(String error, String finishedAt);
 
   abstract Object id(UUID id);
 
@@ -123,6 +157,14 @@ enum Dialect {
       return null;
     }
     return value instanceof OffsetDateTime odt ? odt.toInstant() : Instant.ofEpochMilli(((Number) value).longValue());
+  }
+
+  /** Reads a JSON array column (SQLite: text; PostgreSQL: jsonb). */
+  static JsonArray array(Object value) {
+    if (value == null) {
+      return new JsonArray();
+    }
+    return value instanceof JsonArray json ? json : new JsonArray(value.toString());
   }
 
   static boolean bool(Object value) {

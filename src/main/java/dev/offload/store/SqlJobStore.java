@@ -9,11 +9,13 @@ import dev.offload.jobs.JobError;
 import dev.offload.jobs.JobException;
 import dev.offload.jobs.JobPage;
 import dev.offload.jobs.JobQuery;
+import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobState;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -43,11 +46,12 @@ import java.util.function.Supplier;
 public final class SqlJobStore implements JobStore {
   private static final String COLUMNS = "id, owner, type, state, input, result, error, progress, attempts, "
     + "max_attempts, timeout_seconds, cancel_requested, created_at, started_at, finished_at, request_id, "
-    + "callback_url, callback_state, callback_attempts, callback_error";
+    + "callback_url, callback_state, callback_attempts, callback_error, priority, run_at, schedule_name, history";
   private static final String INSERT = "INSERT INTO jobs (id, owner, type, state, input, max_attempts, "
-    + "timeout_seconds, run_at, created_at, request_id, callback_url, callback_state, idempotency_key, request_hash) "
+    + "timeout_seconds, run_at, created_at, request_id, callback_url, callback_state, idempotency_key, request_hash, "
+    + "priority, schedule_name, schedule_tick) "
     + "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, CAST(?10 AS TEXT), "
-    + "CASE WHEN CAST(?10 AS TEXT) IS NULL THEN NULL ELSE 'pending' END, ?11, ?12) "
+    + "CASE WHEN CAST(?10 AS TEXT) IS NULL THEN NULL ELSE 'pending' END, ?11, ?12, ?13, ?14, ?15) "
     // A duplicate (an idempotency key in use, or an id: a bug, never a client's doing) must not
     // fail the other submissions that share the transaction: it is skipped here and resolved below.
     + "ON CONFLICT DO NOTHING";
@@ -56,12 +60,29 @@ public final class SqlJobStore implements JobStore {
     + "WHERE owner = ?1 AND idempotency_key = ?2 AND created_at < ?3";
   private static final String FIND_BY_KEY = "SELECT " + COLUMNS + ", request_hash FROM jobs "
     + "WHERE owner = ?1 AND idempotency_key = ?2";
+  // The claim takes up to ?3 jobs among its picks: first each owner's best due job (fair claims
+  // only: the %1$s part, one per owner), then the best due jobs of each priority, highest first.
+  // Each pick reads one range of an index (a priority's due jobs, oldest first), so a claim costs
+  // the same however many jobs wait, delayed ones included.
   private static final String CLAIM = """
     UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, progress = NULL,
       node = ?4, lease_until = ?5
-    WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND type = ?2 AND run_at <= ?1
-                 ORDER BY run_at, created_at LIMIT ?3%s)
+    WHERE state = 'queued' AND id IN (
+      SELECT id FROM (%1$s%2$s) picks GROUP BY id ORDER BY min(fill), max(priority) DESC, min(run_at) LIMIT ?3)
     RETURNING id, type, attempts, max_attempts, timeout_seconds, input, created_at, request_id""";
+  private static final String OWNER_PICK = "SELECT * FROM (SELECT id, 0 AS fill, priority, run_at FROM jobs "
+    + "WHERE state = 'queued' AND type = ?2 AND owner = ?%d AND run_at <= ?1 ORDER BY priority DESC, run_at "
+    + "LIMIT 1%s) o%d UNION ALL ";
+  private static final String PRIORITY_PICK = "SELECT * FROM (SELECT id, 1 AS fill, priority, run_at FROM jobs "
+    + "WHERE state = 'queued' AND type = ?2 AND priority = %d AND run_at <= ?1 ORDER BY run_at LIMIT ?3%s) p%d";
+  // The owners with queued jobs of a type after ?2, in order, at most ?3 (one index probe each).
+  private static final String OWNERS = """
+    WITH RECURSIVE owners(owner, n) AS (
+      SELECT (SELECT min(owner) FROM jobs WHERE state = 'queued' AND type = ?1 AND owner > ?2), 1
+      UNION ALL
+      SELECT (SELECT min(owner) FROM jobs WHERE state = 'queued' AND type = ?1 AND owner > owners.owner), n + 1
+      FROM owners WHERE owners.owner IS NOT NULL AND n < ?3)
+    SELECT owner FROM owners WHERE owner IS NOT NULL""";
   // A retry of a job whose cancellation was requested ends as cancelled instead.
   private static final String FINISH = """
     UPDATE jobs SET
@@ -72,6 +93,7 @@ public final class SqlJobStore implements JobStore {
       run_at      = COALESCE({time ?7}, run_at),
       finished_at = CASE WHEN ?3 = 'queued' AND NOT cancel_requested THEN NULL ELSE {time ?8} END,
       attempts    = CASE WHEN ?9 THEN attempts ELSE attempts - 1 END,
+      history     = CASE WHEN ?9 THEN {history ?6 ?8} ELSE history END,
       lease_until = NULL
     WHERE id = ?1 AND attempts = ?2 AND state = 'running'""";
   private static final String PROGRESS =
@@ -82,6 +104,7 @@ public final class SqlJobStore implements JobStore {
                          WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
       error       = CASE WHEN cancel_requested THEN {json ?1} ELSE {json ?2} END,
       finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN {time ?3} ELSE NULL END,
+      history     = {history ?2 ?3},
       run_at      = ?3
     WHERE state = 'running' AND (lease_until IS NULL OR lease_until <= ?3)""";
   private static final String RENEW =
@@ -91,6 +114,15 @@ public final class SqlJobStore implements JobStore {
   private static final String CANCEL_RUNNING = "UPDATE jobs SET cancel_requested = TRUE "
     + "WHERE id = ?1 AND state = 'running' AND (CAST(?2 AS TEXT) IS NULL OR owner = ?2) RETURNING " + COLUMNS;
   private static final String FIND = "SELECT " + COLUMNS + " FROM jobs WHERE id = ?1";
+  // A retry by the user: a new start (its attempts and its webhook delivery too); the error and the
+  // history stay until the next outcome replaces them.
+  private static final String RETRY = """
+    UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?2, started_at = NULL, finished_at = NULL,
+      progress = NULL, cancel_requested = FALSE, node = NULL, lease_until = NULL,
+      callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, callback_attempts = 0,
+      callback_due = NULL, callback_error = NULL
+    WHERE id = ?1 AND state IN ('failed', 'cancelled')
+    RETURNING\s""" + COLUMNS;
   // A node shutting down hands its attempts back: the attempt keeps its number (a late reply of it
   // is still refused) but does not use up the job's attempts.
   private static final String REQUEUE = """
@@ -99,6 +131,7 @@ public final class SqlJobStore implements JobStore {
       error        = CASE WHEN cancel_requested THEN {json ?1} ELSE {json ?2} END,
       finished_at  = CASE WHEN cancel_requested THEN {time ?3} ELSE NULL END,
       max_attempts = max_attempts + 1,
+      history      = {history ?2 ?3},
       run_at       = ?3,
       lease_until  = NULL
     WHERE node = ?4 AND state = 'running'""";
@@ -123,7 +156,7 @@ public final class SqlJobStore implements JobStore {
     static final int ID = 0, OWNER = 1, TYPE = 2, STATE = 3, INPUT = 4, RESULT = 5, ERROR = 6, PROGRESS = 7,
       ATTEMPTS = 8, MAX_ATTEMPTS = 9, TIMEOUT = 10, CANCEL_REQUESTED = 11, CREATED = 12, STARTED = 13, FINISHED = 14,
       REQUEST_ID = 15, CALLBACK_URL = 16, CALLBACK_STATE = 17, CALLBACK_ATTEMPTS = 18, CALLBACK_ERROR = 19,
-      REQUEST_HASH = 20;
+      PRIORITY = 20, RUN_AT = 21, SCHEDULE_NAME = 22, HISTORY = 23, REQUEST_HASH = 24;
   }
 
   private final Dialect dialect;
@@ -132,8 +165,10 @@ public final class SqlJobStore implements JobStore {
   private final StoreHealth health;
   private final long timeoutMillis;
   private final Supplier<Future<Void>> close;
-  /** The claim in this dialect, built once: it runs at every pump. */
-  private final String claimSql;
+  /** The claim's picks by priority in this dialect, built once: they run at every pump. */
+  private final String priorityPicks;
+  /** Per type, the owner whose turn came last in a fair claim: the next one starts after it. */
+  private final Map<String, String> lastOwnerServed = new ConcurrentHashMap<>();
   private final String callbackClaimSql;
 
   private final WritePipeline.Kind<Submission, Insertion> inserts = this::insertAll;
@@ -145,6 +180,7 @@ public final class SqlJobStore implements JobStore {
     this::claimCallbacksOne);
   private final WritePipeline.Kind<CallbackAttempt, Void> callbackAttempts = this::recordCallbacksAll;
   private final WritePipeline.Kind<Cancel, CancelResult> cancels = WritePipeline.Kind.each(this::cancelOne);
+  private final WritePipeline.Kind<Retry, Retried> retries = WritePipeline.Kind.each(this::retryOne);
   private final WritePipeline.Kind<Statement, Integer> statements = WritePipeline.Kind.each(
     (sql, statement) -> sql.update(statement.sql(), statement.args()));
 
@@ -164,7 +200,11 @@ public final class SqlJobStore implements JobStore {
     this.health = health;
     this.timeoutMillis = timeoutMillis;
     this.close = close;
-    this.claimSql = dialect.sql(CLAIM.formatted(dialect.skipLocked()));
+    List<String> picks = new ArrayList<>();
+    for (int priority = NewJob.MAX_PRIORITY; priority >= 0; priority--) {
+      picks.add(PRIORITY_PICK.formatted(priority, dialect.skipLocked(), priority));
+    }
+    this.priorityPicks = String.join(" UNION ALL ", picks);
     this.callbackClaimSql = dialect.sql(CLAIM_CALLBACKS.formatted(dialect.skipLocked()));
   }
 
@@ -232,8 +272,9 @@ public final class SqlJobStore implements JobStore {
         owners.add(job.owner());
         NewJob.Idempotency key = job.idempotency();
         rows.add(Tuple.of(dialect.id(job.id()), job.owner(), job.type(), dialect.json(job.input()), job.maxAttempts(),
-          job.timeoutSeconds(), dialect.time(job.createdAt()), dialect.time(job.createdAt()), job.requestId(),
-          job.callbackUrl(), key == null ? null : key.key(), key == null ? null : key.requestHash()));
+          job.timeoutSeconds(), dialect.time(job.runAt()), dialect.time(job.createdAt()), job.requestId(),
+          job.callbackUrl(), key == null ? null : key.key(), key == null ? null : key.requestHash(), job.priority(),
+          job.tick() == null ? null : job.tick().schedule(), job.tick() == null ? null : dialect.time(job.tick().at())));
         if (key != null) {
           keyReleases.add(Tuple.of(job.owner(), key.key(), dialect.time(key.keptSince())));
         }
@@ -317,6 +358,11 @@ public final class SqlJobStore implements JobStore {
     List<Future<Insertion>> resolved = new ArrayList<>(duplicates.size());
     for (Submission submission : duplicates) {
       NewJob first = submission.jobs().get(0);
+      if (first.tick() != null) {
+        resolved.add(Future.succeededFuture(Insertion.refused(new JobException(JobException.Kind.CONFLICT,
+          "schedule '" + first.tick().schedule() + "' already has its job for " + Job.time(first.tick().at())))));
+        continue;
+      }
       if (first.idempotency() == null) {
         resolved.add(Future.succeededFuture(Insertion.refused(
           new JobException(JobException.Kind.CONFLICT, "a job with one of these ids already exists"))));
@@ -390,6 +436,14 @@ public final class SqlJobStore implements JobStore {
       args.addValue(query.type());
       sql.append(" AND type = ?").append(args.size());
     }
+    if (query.createdAfter() != null) {
+      args.addValue(dialect.time(query.createdAfter()));
+      sql.append(" AND created_at >= ?").append(args.size());
+    }
+    if (query.createdBefore() != null) {
+      args.addValue(dialect.time(query.createdBefore()));
+      sql.append(" AND created_at < ?").append(args.size());
+    }
     if (query.after() != null) {
       args.addValue(dialect.time(Instant.ofEpochMilli(query.after().createdAtMillis())));
       args.addValue(dialect.id(UUID.fromString(query.after().id())));
@@ -434,24 +488,118 @@ public final class SqlJobStore implements JobStore {
         }));
   }
 
+  /** A retry of a finished job by {@code owner} (null: anyone), admitted as a submission of one job. */
+  private record Retry(UUID id, String owner, Instant now, Admission admission) {
+  }
+
+  /** How a retry went: the job queued again, or why not (never a failed write: it would fail the whole transaction). */
+  private record Retried(Job job, JobException refusal) {
+  }
+
+  @Override
+  public Future<Job> retry(UUID id, String owner, Instant now, Admission admission) {
+    return writes.write(retries, new Retry(id, owner, now, admission))
+      .compose(retried -> retried.refusal() == null ? Future.succeededFuture(retried.job())
+        : Future.failedFuture(retried.refusal()));
+  }
+
+  /**
+   * Locks the backlog row first (as an insert does), so that the counts read next stay exact
+   * until the commit, on PostgreSQL across nodes too; then admits the job again and queues it.
+   */
+  private Future<Retried> retryOne(Sql sql, Retry retry) {
+    Object id = dialect.id(retry.id());
+    Future<Integer> locked = sql.update("UPDATE queue_depth SET queued = queued", Tuple.tuple());
+    Future<List<Tuple>> found = sql.query(sql(FIND), Tuple.of(id));
+    Future<List<Tuple>> counts = sql.query(sql("SELECT (SELECT queued FROM queue_depth), count(*) FROM jobs "
+      + "WHERE state IN ('queued', 'running') AND owner = (SELECT owner FROM jobs WHERE id = ?1)"), Tuple.of(id));
+    return Future.all(locked, found, counts).compose(v -> {
+      Job job = found.result().isEmpty() ? null : toJob(found.result().get(0));
+      if (job == null || retry.owner() != null && !retry.owner().equals(job.owner())) {
+        return Future.succeededFuture(new Retried(null, null));
+      }
+      if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
+        return refused(new JobException(JobException.Kind.CONFLICT, "job " + job.id() + " is "
+          + job.state().wire() + "; only a failed or cancelled job can be retried"));
+      }
+      if (job.callback() != null && "pending".equals(job.callback().state())) {
+        return refused(new JobException(JobException.Kind.CONFLICT, "the completion webhook of job "
+          + job.id() + " is still being delivered; retry once its delivery has ended", JobService.RETRY_AFTER_SECONDS));
+      }
+      Tuple count = counts.result().get(0);
+      JobException refusal = retry.admission().backlogRefusal(((Number) count.getValue(0)).intValue(), 1);
+      if (refusal == null) {
+        refusal = retry.admission().quotaRefusal(((Number) count.getValue(1)).intValue(), 1);
+      }
+      if (refusal != null) {
+        return refused(refusal);
+      }
+      return sql.query(sql(RETRY), Tuple.of(id, dialect.time(retry.now())))
+        .map(rows -> new Retried(toJob(rows.get(0)), null));
+    });
+  }
+
+  private static Future<Retried> refused(JobException refusal) {
+    return Future.succeededFuture(new Retried(null, refusal));
+  }
+
   /** Runs an UPDATE ... RETURNING on at most one job; null when it matched none. */
   private Future<CancelResult> changeOne(Sql sql, String template, Tuple args, CancelResult.Effect effect) {
     return sql.query(sql(template), args).map(rows -> rows.isEmpty() ? null : new CancelResult(toJob(rows.get(0)), effect));
   }
 
-  /** A claim of up to {@code max} due jobs of a type. */
-  private record Claim(String type, int max, Instant now, String node, Instant leaseUntil) {
+  /** A claim of up to {@code max} due jobs of a type, {@code fair} between owners or not. */
+  private record Claim(String type, int max, boolean fair, Instant now, String node, Instant leaseUntil) {
   }
 
   @Override
-  public Future<List<Attempt>> claim(String type, int max, Instant now, String node, Instant leaseUntil) {
-    return writes.write(claims, new Claim(type, max, now, node, leaseUntil));
+  public Future<List<Attempt>> claim(String type, int max, boolean fair, Instant now, String node,
+                                     Instant leaseUntil) {
+    return writes.write(claims, new Claim(type, max, fair, now, node, leaseUntil));
   }
 
   private Future<List<Attempt>> claimOne(Sql sql, Claim claim) {
+    Future<List<String>> turns = claim.fair() ? ownersInTurn(sql, claim.type(), claim.max())
+      : Future.succeededFuture(List.of());
+    return turns.compose(owners -> claimPicks(sql, claim, owners));
+  }
+
+  /**
+   * The next {@code max} owners with queued jobs of a type, round-robin: after the one served last,
+   * wrapping around to the first.
+   */
+  private Future<List<String>> ownersInTurn(Sql sql, String type, int max) {
+    String last = lastOwnerServed.getOrDefault(type, "");
+    return sql.query(sql(OWNERS), Tuple.of(type, last, max)).compose(after -> {
+      List<String> owners = new ArrayList<>(max);
+      after.forEach(row -> owners.add(row.getString(0)));
+      if (owners.size() == max || last.isEmpty()) {
+        return Future.succeededFuture(owners);
+      }
+      return sql.query(sql(OWNERS), Tuple.of(type, "", max - owners.size())).map(first -> {
+        first.forEach(row -> {
+          if (row.getString(0).compareTo(last) <= 0) {
+            owners.add(row.getString(0));
+          }
+        });
+        return owners;
+      });
+    }).onSuccess(owners -> {
+      if (!owners.isEmpty()) {
+        lastOwnerServed.put(type, owners.get(owners.size() - 1));
+      }
+    });
+  }
+
+  private Future<List<Attempt>> claimPicks(Sql sql, Claim claim, List<String> owners) {
+    StringBuilder ownerPicks = new StringBuilder();
     Tuple args = Tuple.of(dialect.time(claim.now()), claim.type(), claim.max(), claim.node(),
       dialect.time(claim.leaseUntil()));
-    return sql.query(claimSql, args).map(rows -> {
+    for (String owner : owners) {
+      args.addValue(owner);
+      ownerPicks.append(OWNER_PICK.formatted(args.size(), dialect.skipLocked(), args.size()));
+    }
+    return sql.query(sql(CLAIM.formatted(ownerPicks, priorityPicks)), args).map(rows -> {
       List<Attempt> attempts = new ArrayList<>(rows.size());
       for (Tuple row : rows) {
         attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), ((Number) row.getValue(2)).intValue(),
@@ -621,6 +769,25 @@ public final class SqlJobStore implements JobStore {
       row.getString(Col.REQUEST_ID),
       row.getString(Col.CALLBACK_URL) == null ? null : new Job.Callback(row.getString(Col.CALLBACK_URL),
         row.getString(Col.CALLBACK_STATE), ((Number) row.getValue(Col.CALLBACK_ATTEMPTS)).intValue(),
-        row.getString(Col.CALLBACK_ERROR)));
+        row.getString(Col.CALLBACK_ERROR)),
+      ((Number) row.getValue(Col.PRIORITY)).intValue(),
+      Dialect.time(row.getValue(Col.RUN_AT)),
+      row.getString(Col.SCHEDULE_NAME),
+      history(Dialect.array(row.getValue(Col.HISTORY))));
+  }
+
+  /** A history column (times in epoch milliseconds, in both stores) as the job shows it. */
+  private static List<Job.Run> history(JsonArray entries) {
+    List<Job.Run> runs = new ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      JsonObject entry = entries.getJsonObject(i);
+      runs.add(new Job.Run(entry.getInteger("attempt"), entry.getString("node"), millis(entry.getValue("startedAt")),
+        millis(entry.getValue("finishedAt")), entry.getJsonObject("error")));
+    }
+    return runs;
+  }
+
+  private static Instant millis(Object value) {
+    return value == null ? null : Instant.ofEpochMilli(((Number) value).longValue());
   }
 }

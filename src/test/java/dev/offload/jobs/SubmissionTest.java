@@ -11,22 +11,41 @@ class SubmissionTest {
   private static final JsonObject INPUT = new JsonObject().put("seconds", 1);
 
   private static void assertRefused(String body, String detail) {
-    assertThatThrownBy(() -> Submission.parse(new JsonObject(body)))
+    assertThatThrownBy(() -> Submission.parse(new JsonObject(body), 3600))
       .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.kind()).isEqualTo(JobException.Kind.INVALID))
       .hasMessage("invalid submission: " + detail);
   }
 
   @Test
-  void readsTheFiveFields() {
-    assertThat(Submission.parse(new JsonObject().put("type", "sleep").put("input", INPUT)))
-      .isEqualTo(new Submission("sleep", INPUT, null, null, null));
+  void readsEveryField() {
+    assertThat(Submission.parse(new JsonObject().put("type", "sleep").put("input", INPUT), 3600))
+      .isEqualTo(new Submission("sleep", INPUT, null, null, null, null, null, null));
     assertThat(Submission.parse(new JsonObject("""
-      {"type": "sleep", "input": {"seconds": 1}, "maxAttempts": 100, "timeoutSeconds": 1.0}""")))
+      {"type": "sleep", "input": {"seconds": 1}, "maxAttempts": 100, "timeoutSeconds": 1.0, "priority": 0,
+       "delaySeconds": 3600}"""), 3600))
       .as("an integral number is an integer (JSON Schema's rule)")
-      .isEqualTo(new Submission("sleep", INPUT, 100, 1, null));
+      .isEqualTo(new Submission("sleep", INPUT, 100, 1, 0, null, 3600, null));
     assertThat(Submission.parse(new JsonObject().put("type", "sleep").put("input", INPUT)
-      .put("callback", new JsonObject().put("url", "https://hooks.example.com/done"))).callbackUrl())
+      .put("callback", new JsonObject().put("url", "https://hooks.example.com/done")), 3600).callbackUrl())
       .isEqualTo("https://hooks.example.com/done");
+    assertThat(Submission.parse(new JsonObject().put("type", "sleep").put("input", INPUT)
+      .put("runAt", "2026-12-02T11:00:00+01:00").put("priority", 9), 3600))
+      .isEqualTo(new Submission("sleep", INPUT, null, null, 9, java.time.Instant.parse("2026-12-02T10:00:00Z"), null,
+        null));
+  }
+
+  @Test
+  void refusesBadSchedulingFields() {
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"priority\": 10}", "/priority: must be an integer from 0 to 9");
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"priority\": -1}", "/priority: must be an integer from 0 to 9");
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"delaySeconds\": 3601}",
+      "/delaySeconds: must be an integer from 0 to 3600");
+    assertRefused("{\"type\": \"sleep\", \"input\": {}, \"delaySeconds\": 1, \"runAt\": \"2026-12-02T10:00:00Z\"}",
+      "/delaySeconds: runAt and delaySeconds cannot be used together");
+    for (String runAt : new String[] {"\"2026-12-02T10:00:00\"", "\"tomorrow\"", "1764669600", "null"}) {
+      assertRefused("{\"type\": \"sleep\", \"input\": {}, \"runAt\": " + runAt + "}",
+        "/runAt: must be an RFC 3339 date-time with an offset, e.g. 2026-12-02T10:00:00Z");
+    }
   }
 
   @Test

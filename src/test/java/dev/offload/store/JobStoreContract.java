@@ -58,7 +58,7 @@ abstract class JobStoreContract {
 
   /** Claims as node-a with a 30 s lease from {@code at}. */
   private Future<List<Attempt>> claim(String type, int max, Instant at) {
-    return store.claim(type, max, at, "node-a", at.plusSeconds(30));
+    return store.claim(type, max, true, at, "node-a", at.plusSeconds(30));
   }
 
   private NewJob insert(NewJob job) {
@@ -233,7 +233,7 @@ abstract class JobStoreContract {
     assertThat(await(store.recover(now.plusSeconds(61)))).isEqualTo(1);
 
     // Attempt 2 runs elsewhere; the dead attempt 1's renewal must not keep attempt 2's lease alive.
-    Attempt second = await(store.claim("sleep", 1, now.plusSeconds(62), "node-b", now.plusSeconds(92))).get(0);
+    Attempt second = await(store.claim("sleep", 1, true, now.plusSeconds(62), "node-b", now.plusSeconds(92))).get(0);
     assertThat(second.attempt()).isEqualTo(2);
     await(store.renew(List.of(new JobStore.Lease(job.id(), first.attempt())), now.plusSeconds(600)));
     assertThat(await(store.recover(now.plusSeconds(93)))).isEqualTo(1);
@@ -331,7 +331,7 @@ abstract class JobStoreContract {
     assertThat(running).hasSize(2);
     await(store.cancel(flagged.id(), "alice"));
     NewJob elsewhere = insert(job("bob", 3, 2));
-    await(store.claim("sleep", 1, now.plusSeconds(1), "node-b", now.plusSeconds(30)));
+    await(store.claim("sleep", 1, true, now.plusSeconds(1), "node-b", now.plusSeconds(30)));
 
     assertThat(await(store.requeue("node-a", now))).isEqualTo(2);
     assertThat(await(store.find(elsewhere.id())).state()).as("another node's attempt").isEqualTo(JobState.RUNNING);

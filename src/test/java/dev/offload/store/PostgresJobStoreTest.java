@@ -43,8 +43,9 @@ class PostgresJobStoreTest extends JobStoreContract {
     SqlJobStore other = await(PostgresStore.open(vertx, TestPostgres.config(schema), 5));
     List<Future<Insertion>> inserts = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
+      Instant now = Instant.now();
       NewJob job = new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject().put("seconds", 1), 3, 60,
-        Instant.now(), "req", null, new NewJob.Idempotency("pay-42", "same-request", Instant.now().minusSeconds(60)));
+        NewJob.DEFAULT_PRIORITY, now, now, "req", null, new NewJob.Idempotency("pay-42", "same-request", now.minusSeconds(60)), null);
       inserts.add((i % 2 == 0 ? store : other).insert(List.of(job), new Admission(1000, 1000)));
     }
     List<Insertion> results = await(Future.all(inserts)).list();

@@ -44,7 +44,7 @@ class SqliteJobStoreTest extends JobStoreContract {
       .put("seconds", 1), 3, 60, java.time.Instant.now(), null);
     await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)).map(Insertion::refusal));
     java.time.Instant now = java.time.Instant.now();
-    await(store.claim("sleep", 1, now, "node-a", now.plusSeconds(3600)));
+    await(store.claim("sleep", 1, true, now, "node-a", now.plusSeconds(3600)));
     await(store.close());
     store = await(open());
     // Only one process can hold the file: the old lease is void, recovery does not wait for it.
