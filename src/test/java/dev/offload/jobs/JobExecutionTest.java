@@ -137,4 +137,36 @@ class JobExecutionTest {
     assertThat(job.getJsonObject("error"))
       .isEqualTo(new JsonObject().put("code", "handler_error").put("message", "planned failure of attempt 2"));
   }
+
+  @Test
+  void aPermanentFailureEndsTheJobAfterOneAttemptWithItsCode() {
+    for (String how : new String[] {"throw", "fail"}) {
+      JsonObject body = new JsonObject().put("type", "flaky").put("maxAttempts", 5)
+        .put("input", new JsonObject().put("failures", 0).put("permanent", how));
+      String id = service.post("/api/v1/jobs", alice, body).bodyAsJsonObject().getString("id");
+      JsonObject job = service.awaitState(alice, id, LONG, "failed", "succeeded");
+      assertThat(job.getInteger("attempts")).as(how).isEqualTo(1);
+      assertThat(job.getJsonObject("error")).as(how).isEqualTo("throw".equals(how)
+        ? new JsonObject().put("code", "unknown_account").put("message", "account 42 does not exist")
+        : new JsonObject().put("code", "declined").put("message", "the payment was declined"));
+      assertThat(job.getJsonArray("history")).hasSize(1);
+    }
+  }
+
+  @Test
+  void theHistoryShowsEachAttempt() {
+    String id = service.submit(alice, "flaky", new JsonObject().put("failures", 2)).getString("id");
+    JsonObject job = service.awaitState(alice, id, LONG, "succeeded", "failed");
+    var history = job.getJsonArray("history");
+    assertThat(history).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      JsonObject run = history.getJsonObject(i);
+      assertThat(run.getInteger("attempt")).isEqualTo(i + 1);
+      assertThat(run.getString("node")).isNotBlank();
+      assertThat(Instant.parse(run.getString("finishedAt"))).isAfterOrEqualTo(Instant.parse(run.getString("startedAt")));
+      assertThat(run.getValue("error")).isEqualTo(i < 2 ? new JsonObject().put("code", "handler_error")
+        .put("message", "planned failure of attempt " + (i + 1)) : null);
+    }
+    assertThat(history.getJsonObject(2).getString("startedAt")).isEqualTo(job.getString("startedAt"));
+  }
 }

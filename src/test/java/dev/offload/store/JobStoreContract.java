@@ -381,4 +381,170 @@ abstract class JobStoreContract {
     assertThat(await(store.find(running.id())).state()).isEqualTo(JobState.RUNNING);
     assertThat(await(store.queuedByType())).isEqualTo(Map.of("sleep", 1L));
   }
+
+  // Scheduling: delays, priorities, fair claims, history, retries, schedule ticks.
+
+  /** A job due at {@code runAt}, of {@code priority}, created now. */
+  private NewJob scheduled(String owner, int priority, Instant runAt) {
+    return new NewJob(UUID.randomUUID(), owner, "sleep", new JsonObject().put("seconds", 1), 3, 60, priority, runAt,
+      now, "req-" + owner, null, null, null);
+  }
+
+  private List<UUID> claimIds(int max, boolean fair, Instant at) {
+    return await(store.claim("sleep", max, fair, at, "node-a", at.plusSeconds(30))).stream().map(Attempt::id).toList();
+  }
+
+  @Test
+  void aDelayedJobIsClaimedAtItsTimeAndNotBefore() {
+    NewJob later = insert(scheduled("alice", 5, now.plusSeconds(60)));
+    assertThat(await(store.find(later.id())).runAt()).isEqualTo(now.plusSeconds(60));
+    assertThat(claimIds(10, true, now.plusSeconds(59))).isEmpty();
+    assertThat(claimIds(10, false, now.plusMillis(59_999))).isEmpty();
+    assertThat(claimIds(10, true, now.plusSeconds(60))).containsExactly(later.id());
+  }
+
+  @Test
+  void higherPrioritiesAreClaimedFirstThenTheOldest() {
+    NewJob low = insert(scheduled("alice", 1, now));
+    NewJob high = insert(scheduled("alice", 9, now.plusMillis(2)));
+    NewJob middle = insert(scheduled("alice", 5, now.plusMillis(1)));
+    NewJob highLater = insert(scheduled("alice", 9, now.plusMillis(3)));
+    Instant at = now.plusSeconds(1);
+    for (boolean fair : new boolean[] {true, false}) {
+      List<UUID> order = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        order.addAll(claimIds(1, fair, at));
+      }
+      assertThat(order).as("fair: " + fair).containsExactly(high.id(), highLater.id(), middle.id(), low.id());
+      await(store.requeue("node-a", now));
+    }
+    assertThat(claimIds(2, false, at)).containsExactlyInAnyOrder(high.id(), highLater.id());
+  }
+
+  @Test
+  void delayedJobsOfAHigherPriorityDoNotHideDueOnes() {
+    for (int i = 0; i < 50; i++) {
+      insert(scheduled("alice", 9, now.plusSeconds(3600)));
+    }
+    NewJob due = insert(scheduled("alice", 0, now));
+    assertThat(claimIds(5, false, now.plusSeconds(1))).containsExactly(due.id());
+  }
+
+  @Test
+  void aFairClaimServesAnotherOwnersJobWhileOneOwnerHasAHundredThousandQueued() {
+    Admission huge = new Admission(200_000, 200_000);
+    for (int b = 0; b < 100; b++) {
+      List<NewJob> batch = new ArrayList<>(1000);
+      for (int i = 0; i < 1000; i++) {
+        batch.add(scheduled("alice", 5, now.minusSeconds(60)));
+      }
+      assertThat(await(store.insert(batch, huge)).refusal()).isNull();
+    }
+    NewJob bobs = scheduled("bob", 5, now);
+    assertThat(await(store.insert(List.of(bobs), huge)).refusal()).isNull();
+    Instant at = now.plusSeconds(1);
+
+    assertThat(claimIds(8, false, at)).as("without fairness, the oldest first").doesNotContain(bobs.id());
+    assertThat(claimIds(8, true, at)).as("one claim round").hasSize(8).contains(bobs.id());
+    NewJob bobsNext = scheduled("bob", 5, now);
+    assertThat(await(store.insert(List.of(bobsNext), huge)).refusal()).isNull();
+    List<UUID> twoTurns = new ArrayList<>(claimIds(1, true, at));
+    twoTurns.addAll(claimIds(1, true, at));
+    assertThat(twoTurns).as("claims of one slot take turns between the owners").contains(bobsNext.id());
+  }
+
+  @Test
+  void theHistoryKeepsEachAttemptsNodeTimesAndError() {
+    NewJob job = insert(job("alice", 25, 0));
+    JsonObject error = JobError.of("handler_error", "boom");
+    Attempt first = await(claim("sleep", 1, now)).get(0);
+    await(store.finish(List.of(Outcome.failed(first, JobState.QUEUED, error, now, now.plusSeconds(1)))));
+    Attempt second = await(claim("sleep", 1, now.plusSeconds(2))).get(0);
+    await(store.finish(List.of(Outcome.released(second, JobError.of(JobError.NO_WORKERS, "none"), now, now))));
+    Attempt third = await(claim("sleep", 1, now.plusSeconds(3))).get(0);
+    await(store.finish(List.of(Outcome.succeeded(third, new JsonObject(), now.plusSeconds(4)))));
+
+    List<Job.Run> history = await(store.find(job.id())).history();
+    assertThat(history).as("an attempt given back (it never ran) is not one").containsExactly(
+      new Job.Run(1, "node-a", now, now.plusSeconds(1), error),
+      new Job.Run(2, "node-a", now.plusSeconds(3), now.plusSeconds(4), null));
+    assertThat(await(store.find(job.id())).toJson().getJsonArray("history").getJsonObject(0).encode())
+      .isEqualTo("{\"attempt\":1,\"node\":\"node-a\",\"startedAt\":\"" + Job.time(now) + "\",\"finishedAt\":\""
+        + Job.time(now.plusSeconds(1)) + "\",\"error\":{\"code\":\"handler_error\",\"message\":\"boom\"}}");
+  }
+
+  @Test
+  void theHistoryKeepsTheLastTwentyAttemptsAndRecordsLostAndInterruptedOnes() {
+    NewJob job = insert(job("alice", 30, 0));
+    for (int i = 1; i <= 22; i++) {
+      Attempt running = await(claim("sleep", 1, now.plusSeconds(i))).get(0);
+      await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("e" + i, "x"), now, now))));
+    }
+    await(claim("sleep", 1, now.plusSeconds(30)));
+    await(store.recover(now.plusSeconds(61)));
+    await(claim("sleep", 1, now.plusSeconds(62)));
+    await(store.requeue("node-a", now.plusSeconds(63)));
+
+    List<Job.Run> history = await(store.find(job.id())).history();
+    assertThat(history).hasSize(Job.HISTORY);
+    assertThat(history.get(0).attempt()).isEqualTo(5);
+    assertThat(history.get(18).error().getString("code")).isEqualTo(JobError.LOST);
+    assertThat(history.get(19).error().getString("code")).isEqualTo(JobError.INTERRUPTED);
+    assertThat(history.get(19).finishedAt()).isEqualTo(now.plusSeconds(63));
+  }
+
+  @Test
+  void aFailedOrCancelledJobIsRetriedAsNewAndOthersAreNot() {
+    NewJob job = insert(job("alice", 1, 0));
+    Attempt running = await(claim("sleep", 1, now)).get(0);
+    assertThat(await(store.retry(job.id(), "alice", now, ROOMY).recover(err ->
+      Future.succeededFuture(err instanceof JobException refusal && refusal.kind() == JobException.Kind.CONFLICT
+        ? null : job.toQueuedJob())))).as("a running job cannot be retried").isNull();
+    JsonObject error = JobError.of("handler_error", "boom");
+    await(store.finish(List.of(Outcome.failed(running, JobState.FAILED, error, null, now))));
+
+    assertThat(await(store.retry(job.id(), "bob", now, ROOMY))).as("another owner's job").isNull();
+    JobException quota = await(store.retry(job.id(), "alice", now, new Admission(1000, 0)).map(j -> (JobException) null)
+      .recover(err -> Future.succeededFuture((JobException) err)));
+    assertThat(quota.kind()).isEqualTo(JobException.Kind.QUOTA);
+    Job retried = await(store.retry(job.id(), "alice", now.plusSeconds(5), ROOMY));
+    assertThat(retried.state()).isEqualTo(JobState.QUEUED);
+    assertThat(retried.attempts()).isZero();
+    assertThat(retried.error()).as("the last error stays visible until the next outcome").isEqualTo(error);
+    assertThat(retried.history()).hasSize(1);
+    assertThat(retried.finishedAt()).isNull();
+    assertThat(await(claim("sleep", 1, now.plusSeconds(5)))).extracting(Attempt::attempt).containsExactly(1);
+
+    NewJob cancelled = insert(job("alice", 3, 1));
+    await(store.cancel(cancelled.id(), "alice"));
+    assertThat(await(store.retry(cancelled.id(), null, now, ROOMY)).state()).isEqualTo(JobState.QUEUED);
+  }
+
+  @Test
+  void aScheduleTickHasOneJobPerOwner() {
+    Instant tick = now.truncatedTo(ChronoUnit.MINUTES);
+    NewJob first = new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject(), 3, 60, 5, now, now, "r", null,
+      null, new NewJob.Tick("nightly", tick));
+    insert(first);
+    NewJob again = new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject(), 3, 60, 5, now, now, "r", null,
+      null, new NewJob.Tick("nightly", tick));
+    assertThat(await(store.insert(List.of(again), ROOMY)).refusal().kind()).isEqualTo(JobException.Kind.CONFLICT);
+    assertThat(await(store.find(again.id()))).isNull();
+    assertThat(await(store.find(first.id())).scheduleName()).isEqualTo("nightly");
+    insert(new NewJob(UUID.randomUUID(), "bob", "sleep", new JsonObject(), 3, 60, 5, now, now, "r", null, null,
+      new NewJob.Tick("nightly", tick)));
+    insert(new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject(), 3, 60, 5, now, now, "r", null, null,
+      new NewJob.Tick("nightly", tick.plusSeconds(60))));
+  }
+
+  @Test
+  void listingFiltersByCreationTime() {
+    NewJob early = insert(job("alice", 3, -60_000));
+    NewJob middle = insert(job("alice", 3, 0));
+    insert(job("alice", 3, 60_000));
+    assertThat(await(store.list(new JobQuery("alice", null, null, now.minusSeconds(60), now.plusSeconds(60), 10,
+      null))).items()).extracting(Job::id).containsExactly(middle.id(), early.id());
+    assertThat(await(store.list(new JobQuery("alice", null, null, now.plusMillis(1), null, 10, null))).items())
+      .hasSize(1);
+  }
 }

@@ -2,10 +2,15 @@ package dev.offload.support;
 
 import dev.offload.jobs.JobContext;
 import dev.offload.jobs.JobHandler;
+import dev.offload.jobs.PermanentFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
-/** A test job type: attempts 1..{failures} fail, the next one succeeds. Registered for tests only. */
+/**
+ * A test job type: attempts 1..{failures} fail, the next one succeeds; with {@code "permanent"},
+ * the first attempt fails for good, thrown ({@code "throw"}) or as a failed future ({@code "fail"}).
+ * Registered for tests only.
+ */
 public final class FlakyHandler implements JobHandler {
 
   @Override
@@ -21,7 +26,8 @@ public final class FlakyHandler implements JobHandler {
   @Override
   public JsonObject inputSchema() {
     return new JsonObject("""
-      {"type": "object", "required": ["failures"], "properties": {"failures": {"type": "integer", "minimum": 0}}}""");
+      {"type": "object", "required": ["failures"], "properties": {"failures": {"type": "integer", "minimum": 0},
+       "permanent": {"enum": ["throw", "fail"]}}}""");
   }
 
   @Override
@@ -31,6 +37,13 @@ public final class FlakyHandler implements JobHandler {
 
   @Override
   public Future<JsonObject> run(JobContext context) {
+    String permanent = context.input().getString("permanent");
+    if ("throw".equals(permanent)) {
+      throw new PermanentFailure("unknown_account", "account 42 does not exist");
+    }
+    if ("fail".equals(permanent)) {
+      return Future.failedFuture(new PermanentFailure("declined", "the payment was declined"));
+    }
     if (context.attempt() <= context.input().getInteger("failures")) {
       return Future.failedFuture("planned failure of attempt " + context.attempt());
     }
