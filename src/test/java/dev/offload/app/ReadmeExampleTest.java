@@ -3,6 +3,7 @@ package dev.offload.app;
 import dev.offload.jobs.InputSchema;
 import dev.offload.jobs.JobContext;
 import dev.offload.jobs.JobHandler;
+import dev.offload.jobs.PermanentFailure;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The README's "Adding a job type" example compiles as printed, and works as a job type. */
 class ReadmeExampleTest {
@@ -68,6 +70,17 @@ class ReadmeExampleTest {
       }
       assertThat(handler.run(context).result()).isEqualTo(new JsonObject().put("checksum", expected));
       assertThat(progress).containsExactly(0.0, 1 / 3.0, 2 / 3.0);
+      JobContext partial = new JobContext() {
+        @Override public UUID id() { return UUID.randomUUID(); }
+        @Override public int attempt() { return 1; }
+        @Override public JsonObject input() { return new JsonObject().put("size", 5); }
+        @Override public Vertx vertx() { return null; }
+        @Override public void progress(double fraction) { }
+        @Override public boolean cancelled() { return false; }
+        @Override public void onCancel(Runnable action) { }
+      };
+      assertThatThrownBy(() -> handler.run(partial)).isInstanceOfSatisfying(PermanentFailure.class,
+        failure -> assertThat(failure.code()).isEqualTo("partial_word"));
     }
   }
 }
