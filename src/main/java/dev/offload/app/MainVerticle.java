@@ -17,6 +17,8 @@ import dev.offload.dispatch.WorkerWatch;
 import dev.offload.ops.EventLoopProbe;
 import dev.offload.ops.ManagementVerticle;
 import dev.offload.ops.Readiness;
+import dev.offload.schedules.ScheduleService;
+import dev.offload.schedules.Scheduler;
 import dev.offload.store.PostgresStore;
 import dev.offload.store.SqliteStore;
 import dev.offload.webhooks.TargetPolicy;
@@ -32,6 +34,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +60,7 @@ public final class MainVerticle extends VerticleBase {
   private JobStore store;
   private JobMetrics metrics;
   private JobEvents events;
+  private JobService jobs;
   private HealthChecks readiness;
   private Dispatcher dispatcher;
   private HttpVerticle http;
@@ -88,6 +92,7 @@ public final class MainVerticle extends VerticleBase {
       .compose(v -> openStore())
       .onSuccess(opened -> store = opened)
       .onSuccess(v -> readiness = Readiness.create(vertx, store, lifecycle, () -> deployed))
+      .onSuccess(v -> jobs = jobService(types))
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types).recover(failing("cannot serve the API on "
         + settings.http().host() + ":" + settings.http().port() + " (config keys 'http.host', 'http.port')"))
@@ -136,8 +141,17 @@ public final class MainVerticle extends VerticleBase {
     dispatcher = new Dispatcher(store, types, settings.workers(), node, metrics, events);
     return Future.all(workers)
       .compose(v -> vertx.deployVerticle(dispatcher))
+      .compose(v -> vertx.deployVerticle(new Scheduler(store.schedules(), jobs, metrics, Clock.systemUTC(),
+        settings.workers().pollMillis())))
       .compose(v -> vertx.deployVerticle(new Retention(store, settings.retention(), metrics)))
       .compose(v -> settings.webhooks().enabled() ? vertx.deployVerticle(webhookSender()) : Future.succeededFuture());
+  }
+
+  /** The job use cases, for the API and for the schedules' ticks; webhook URLs are checked when webhooks are on. */
+  private JobService jobService(JobTypes types) {
+    TargetPolicy targets = new TargetPolicy(settings.webhooks().allowHttp(), settings.webhooks().allowHosts());
+    return new JobService(vertx, store, types, settings, metrics, lifecycle, events,
+      settings.webhooks().enabled() ? targets::problemWithUrl : null);
   }
 
   private WebhookSender webhookSender() {
@@ -153,13 +167,12 @@ public final class MainVerticle extends VerticleBase {
       ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
     DeploymentOptions http = new DeploymentOptions().setInstances(instances);
     HttpVerticle.Shared shared = HttpVerticle.Shared.create(vertx, settings, metrics, events);
-    TargetPolicy targets = new TargetPolicy(settings.webhooks().allowHttp(), settings.webhooks().allowHosts());
-    JobService jobs = new JobService(vertx, store, types, settings, metrics, lifecycle, events,
-      settings.webhooks().enabled() ? targets::problemWithUrl : null);
+    ScheduleService schedules = new ScheduleService(store.schedules(), jobs, settings.limits().schedulesPerOwner(),
+      Clock.systemUTC());
     return events.listen()
       .compose(v -> vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3)))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, jobs, tokens, shared, metrics, readiness);
+        HttpVerticle verticle = new HttpVerticle(settings, jobs, schedules, tokens, shared, metrics, readiness);
         this.http = verticle;
         return verticle;
       }, http))

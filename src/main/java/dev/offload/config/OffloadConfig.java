@@ -119,10 +119,11 @@ public record OffloadConfig(
    * Request limits: body bytes, the request headers' total bytes and count, JSON nesting depth;
    * admission: active jobs per owner, the node's backlog, and the per-owner request rate; batch
    * submissions: at most {@code batchJobs} jobs in a body of at most {@code batchBodyBytes}; a job
-   * runs at most {@code maxDelaySeconds} after its submission.
+   * runs at most {@code maxDelaySeconds} after its submission; an owner has at most
+   * {@code schedulesPerOwner} recurring schedules.
    */
   public record Limits(int bodyBytes, int headerBytes, int headerCount, int activeJobsPerOwner, int backlog, Rate rate,
-                       int jsonDepth, int batchJobs, int batchBodyBytes, int maxDelaySeconds) {
+                       int jsonDepth, int batchJobs, int batchBodyBytes, int maxDelaySeconds, int schedulesPerOwner) {
   }
 
   /**
@@ -277,7 +278,8 @@ public record OffloadConfig(
       r.integer("limits.jsonDepth", 32, 2, 1000),
       r.integer("limits.batchJobs", 1000, 1, 100_000),
       r.integer("limits.batchBodyBytes", 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
-      r.integer("limits.maxDelaySeconds", 30 * 24 * 3600, 0, 3650 * 24 * 3600));
+      r.integer("limits.maxDelaySeconds", 30 * 24 * 3600, 0, 3650 * 24 * 3600),
+      r.integer("limits.schedulesPerOwner", 100, 0, 100_000));
     Api api = new Api(
       r.integer("api.maxWaitSeconds", 60, 1, 3600),
       r.integer("api.maxWaiters", 10_000, 0, 1_000_000),

@@ -8,6 +8,7 @@ import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.ops.HealthHandler;
+import dev.offload.schedules.ScheduleService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -38,6 +39,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final OffloadConfig config;
   private final JobService jobs;
+  private final ScheduleService schedules;
   private final TokenVerifier tokens;
   private final Shared shared;
   private final JobMetrics metrics;
@@ -45,10 +47,11 @@ public final class HttpVerticle extends VerticleBase {
   private ConnectionGuard.Watch watch;
   private HttpServer server;
 
-  public HttpVerticle(OffloadConfig config, JobService jobs, TokenVerifier tokens, Shared shared, JobMetrics metrics,
-                      HealthChecks readiness) {
+  public HttpVerticle(OffloadConfig config, JobService jobs, ScheduleService schedules, TokenVerifier tokens,
+                      Shared shared, JobMetrics metrics, HealthChecks readiness) {
     this.config = config;
     this.jobs = jobs;
+    this.schedules = schedules;
     this.tokens = tokens;
     this.shared = shared;
     this.metrics = metrics;
@@ -120,8 +123,9 @@ public final class HttpVerticle extends VerticleBase {
   /** The route table: every path, method, guard and handler of the service, top to bottom. */
   Router router() {
     OffloadConfig.Api api = config.api();
-    JobRoutes routes = new JobRoutes(jobs, new StrictJson(config.limits().jsonDepth()),
-      new Waits(jobs, shared.events(), shared.waiters(), api.maxWaitSeconds()));
+    StrictJson json = new StrictJson(config.limits().jsonDepth());
+    JobRoutes routes = new JobRoutes(jobs, json, new Waits(jobs, shared.events(), shared.waiters(), api.maxWaitSeconds()));
+    ScheduleRoutes scheduleRoutes = new ScheduleRoutes(schedules, json);
     EventStream events = new EventStream(jobs, shared.events(), shared.streams(), api.heartbeatSeconds(),
       api.maxStreamSeconds(), JobRoutes::jobId);
     BearerAuth auth = BearerAuth.create(tokens);
@@ -141,7 +145,7 @@ public final class HttpVerticle extends VerticleBase {
     if (!config.http().corsOrigins().isEmpty()) {
       router.route().handler(CorsHandler.create()
         .addOrigins(config.http().corsOrigins())
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE))
         .allowedHeaders(Set.of("Authorization", "Content-Type", "Prefer", "Idempotency-Key", "Last-Event-ID"))
         .exposedHeaders(Set.of("Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
           "Preference-Applied", "Idempotent-Replayed"))
@@ -174,6 +178,13 @@ public final class HttpVerticle extends VerticleBase {
     router.delete(JobRoutes.JOB).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
     router.post(JobRoutes.JOB_RETRY).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::retryJob);
     router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
+    router.post(ScheduleRoutes.SCHEDULES).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+      .handler(scheduleRoutes::create);
+    router.get(ScheduleRoutes.SCHEDULES).handler(BearerAuth.require(Scopes.READ)).handler(scheduleRoutes::list);
+    router.get(ScheduleRoutes.SCHEDULE).handler(BearerAuth.require(Scopes.READ)).handler(scheduleRoutes::get);
+    router.patch(ScheduleRoutes.SCHEDULE).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+      .handler(scheduleRoutes::update);
+    router.delete(ScheduleRoutes.SCHEDULE).handler(BearerAuth.require(Scopes.WRITE)).handler(scheduleRoutes::delete);
 
     router.route().failureHandler(Problems::handle);
     ROUTER_ERRORS.forEach(status -> router.errorHandler(status, Problems::handle));

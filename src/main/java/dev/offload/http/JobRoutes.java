@@ -52,7 +52,7 @@ final class JobRoutes {
   }
 
   void submitJob(RoutingContext ctx) {
-    JsonObject body = objectBody(ctx);
+    JsonObject body = json.object(ctx);
     if (body.getValue("type") instanceof String type && jobs.types().get(type) != null) {
       ctx.put(Audit.TYPE, type);
     }
@@ -88,7 +88,7 @@ final class JobRoutes {
   }
 
   void submitBatch(RoutingContext ctx) {
-    jobs.submitBatch(BearerAuth.caller(ctx), objectBody(ctx), RequestLog.requestIdOf(ctx), idempotencyKey(ctx))
+    jobs.submitBatch(BearerAuth.caller(ctx), json.object(ctx), RequestLog.requestIdOf(ctx), idempotencyKey(ctx))
       .onSuccess(accepted -> {
         List<Job> queued = accepted.jobs();
         ctx.put(Audit.COUNT, queued.size());
@@ -193,15 +193,6 @@ final class JobRoutes {
       throw invalid("limit must be an integer from 1 to 100");
     }
     return Integer.parseInt(text);
-  }
-
-  /** The request's body, strictly parsed; a body that is not a JSON object is a 400. */
-  private JsonObject objectBody(RoutingContext ctx) {
-    Object parsed = ctx.body().buffer() == null ? null : json.parse(ctx.body().buffer());
-    if (!(parsed instanceof JsonObject body)) {
-      throw invalid("the body must be a JSON object");
-    }
-    return body;
   }
 
   private static JsonArray jobsJson(List<Job> jobs) {

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.offload.jobs.JobException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
+import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
 
@@ -27,6 +29,15 @@ final class StrictJson {
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
+  }
+
+  /** The request's body as a JSON object; anything else (none, another value) is refused. */
+  JsonObject object(RoutingContext ctx) {
+    Object parsed = ctx.body().buffer() == null ? null : parse(ctx.body().buffer());
+    if (!(parsed instanceof JsonObject body)) {
+      throw new JobException(JobException.Kind.INVALID, "the body must be a JSON object");
+    }
+    return body;
   }
 
   /** The JSON value of the body, or a refusal the client can read. */

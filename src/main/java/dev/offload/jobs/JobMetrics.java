@@ -128,6 +128,11 @@ public final class JobMetrics {
     counter("offload.webhooks.attempts", "outcome", outcome).increment();
   }
 
+  /** A schedule's tick was handled: queued (its job), duplicate (another node queued it) or refused (no job). */
+  public void scheduleTick(String outcome) {
+    counter("offload.schedules.ticks", "outcome", outcome).increment();
+  }
+
   private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
     Map.entry("offload.jobs.submitted", "submissions accepted (committed) by this node"),
     Map.entry("offload.admission.refused", "submissions or requests refused by admission, by reason"),
@@ -140,7 +145,9 @@ public final class JobMetrics {
     Map.entry("offload.jobs.recovered",
       "running attempts put back in the queue: lease_expired (their node died) or shutdown"),
     Map.entry("offload.jobs.purged", "finished jobs deleted by retention"),
-    Map.entry("offload.webhooks.attempts", "webhook delivery attempts by outcome: delivered, retried, failed"));
+    Map.entry("offload.webhooks.attempts", "webhook delivery attempts by outcome: delivered, retried, failed"),
+    Map.entry("offload.schedules.ticks",
+      "schedule ticks handled by this node: queued, duplicate (another node queued it), refused (no job)"));
 
   private Counter counter(String name, String... tags) {
     return (Counter) meter(name, tags, () -> Counter.builder(name).description(DESCRIPTIONS.get(name)).tags(tags)

@@ -22,7 +22,7 @@ import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
-/** The use cases behind the API: submit, read, list and cancel jobs. One instance per node, shared by its HTTP verticles (it holds no state of its own). */
+/** The use cases behind the API: submit, read, list, cancel and retry jobs. One instance per node, shared by its HTTP verticles (it holds no state of its own). */
 public final class JobService {
   /** How long a client should wait before polling a job or retrying a refused submission. */
   public static final int RETRY_AFTER_SECONDS = 1;
@@ -62,7 +62,21 @@ public final class JobService {
    * commits concurrent submissions together (group commit), so this costs no disk sync of its own.
    */
   public Future<Accepted> submit(Caller caller, JsonObject body, String requestId, String idempotencyKey) {
-    return submitAll(caller, List.of(body), requestId, "", idempotency(idempotencyKey, "job", body, false));
+    return submitAll(caller, List.of(body), requestId, "", idempotency(idempotencyKey, "job", body, false), null);
+  }
+
+  /**
+   * Queues the job of one tick of a recurring schedule for its owner, as a submission of
+   * {@code body} would; refused with a {@link JobException.Kind#CONFLICT} when the tick already
+   * has its job (another node fired it first).
+   */
+  public Future<Job> submitScheduled(String owner, JsonObject body, NewJob.Tick tick) {
+    return submitAll(new Caller(owner, false), List.of(body), null, "", i -> null, tick).map(Accepted::job);
+  }
+
+  /** Checks a submission as {@link #submit} would, storing nothing; throws the same refusals. */
+  public void check(Caller caller, JsonObject body) {
+    validate(caller, body, null, null, null);
   }
 
   /**
@@ -96,7 +110,8 @@ public final class JobService {
       }
       submissions.add(submission);
     }
-    return submitAll(caller, submissions, requestId, "jobs[%d]: ", idempotency(idempotencyKey, "batch", body, true));
+    return submitAll(caller, submissions, requestId, "jobs[%d]: ", idempotency(idempotencyKey, "batch", body, true),
+      null);
   }
 
   /**
@@ -126,7 +141,7 @@ public final class JobService {
 
   /** Validates every submission (a refusal prefixed with {@code where}, formatted with its index), then stores them all or none. */
   private Future<Accepted> submitAll(Caller caller, List<JsonObject> bodies, String requestId, String where,
-                                     IntFunction<NewJob.Idempotency> idempotency) {
+                                     IntFunction<NewJob.Idempotency> idempotency, NewJob.Tick tick) {
     if (lifecycle.draining()) {
       metrics.refused("draining");
       return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
@@ -135,7 +150,7 @@ public final class JobService {
     List<NewJob> jobs = new ArrayList<>(bodies.size());
     for (int i = 0; i < bodies.size(); i++) {
       try {
-        jobs.add(validate(caller, bodies.get(i), requestId, idempotency.apply(i)));
+        jobs.add(validate(caller, bodies.get(i), requestId, idempotency.apply(i), tick));
       } catch (JobException e) {
         return Future.failedFuture(where.isEmpty() ? e : invalid(String.format(where, i) + e.getMessage()));
       }
@@ -224,7 +239,8 @@ public final class JobService {
     return types;
   }
 
-  private NewJob validate(Caller caller, JsonObject body, String requestId, NewJob.Idempotency idempotency) {
+  private NewJob validate(Caller caller, JsonObject body, String requestId, NewJob.Idempotency idempotency,
+                          NewJob.Tick tick) {
     Submission submission = Submission.parse(body, maxDelaySeconds);
     if (submission.callbackUrl() != null) {
       if (callbackProblem == null) {
@@ -251,7 +267,7 @@ public final class JobService {
       submission.maxAttempts() != null ? submission.maxAttempts() : type.maxAttempts(),
       submission.timeoutSeconds() != null ? submission.timeoutSeconds() : type.timeoutFor(input),
       submission.priority() != null ? submission.priority() : NewJob.DEFAULT_PRIORITY, runAt(submission, now), now,
-      requestId, submission.callbackUrl(), idempotency, null);
+      requestId, submission.callbackUrl(), idempotency, tick);
   }
 
   /** When a job may run: now, after its delay, or at its instant (a past one means now), at most maxDelaySeconds ahead. */

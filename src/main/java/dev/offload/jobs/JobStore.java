@@ -1,5 +1,6 @@
 package dev.offload.jobs;
 
+import dev.offload.schedules.ScheduleStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -94,6 +95,9 @@ public interface JobStore {
    */
   record CallbackAttempt(UUID id, String state, String error, Instant nextAt) {
   }
+
+  /** The recurring schedules, kept in the same database. */
+  ScheduleStore schedules();
 
   /** Succeeds when the store answers a trivial query (readiness). */
   Future<Void> ping();

@@ -14,6 +14,7 @@ import dev.offload.jobs.JobState;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
+import dev.offload.schedules.ScheduleStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,7 +31,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -170,6 +170,7 @@ public final class SqlJobStore implements JobStore {
   /** Per type, the owner whose turn came last in a fair claim: the next one starts after it. */
   private final Map<String, String> lastOwnerServed = new ConcurrentHashMap<>();
   private final String callbackClaimSql;
+  private final ScheduleStore schedules;
 
   private final WritePipeline.Kind<Submission, Insertion> inserts = this::insertAll;
   private final WritePipeline.Kind<Outcome, Void> outcomes = this::finishAll;
@@ -206,6 +207,7 @@ public final class SqlJobStore implements JobStore {
     }
     this.priorityPicks = String.join(" UNION ALL ", picks);
     this.callbackClaimSql = dialect.sql(CLAIM_CALLBACKS.formatted(dialect.skipLocked()));
+    this.schedules = new SqlScheduleStore(dialect, writes, readers, health, timeoutMillis);
   }
 
   /** Transactions committed so far. */
@@ -231,10 +233,7 @@ public final class SqlJobStore implements JobStore {
 
   /** A read, bounded by the store timeout; a failure is a 503 for the caller. */
   private <T> Future<T> read(Future<T> read) {
-    return read.timeout(timeoutMillis, TimeUnit.MILLISECONDS).recover(err -> {
-      health.readFailed(err);
-      return Future.failedFuture(health.refusal());
-    });
+    return health.read(read, timeoutMillis);
   }
 
   /** "?1, ?2, ..." for {@code count} parameters starting at {@code first}. */
@@ -725,6 +724,11 @@ public final class SqlJobStore implements JobStore {
   public Future<Integer> flagQueued(String type, JsonObject error) {
     return writeOne("UPDATE jobs SET error = ?1 WHERE type = ?2 AND state = 'queued' AND error IS NULL",
       Tuple.of(dialect.json(error), type));
+  }
+
+  @Override
+  public ScheduleStore schedules() {
+    return schedules;
   }
 
   /**

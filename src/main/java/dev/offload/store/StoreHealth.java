@@ -1,9 +1,11 @@
 package dev.offload.store;
 
 import dev.offload.jobs.JobException;
+import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -51,6 +53,14 @@ final class StoreHealth {
     if (now - last >= READ_LOG_INTERVAL_NANOS && lastReadLog.compareAndSet(last, now)) {
       LOG.warn("A read from the {} store failed ({}); answered with 503", name, describe(cause));
     }
+  }
+
+  /** A read, bounded by {@code timeoutMillis}; a failure is a 503 for the caller. */
+  <T> Future<T> read(Future<T> read, long timeoutMillis) {
+    return read.timeout(timeoutMillis, TimeUnit.MILLISECONDS).recover(err -> {
+      readFailed(err);
+      return Future.failedFuture(refusal());
+    });
   }
 
   /** True from a failed transaction until the next one commits. */

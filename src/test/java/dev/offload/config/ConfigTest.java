@@ -78,7 +78,7 @@ class ConfigTest {
     assertThat(config.http().port()).isEqualTo(8443);
     assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/offload"));
     assertThat(config.limits()).isEqualTo(new OffloadConfig.Limits(1024, 16384, 64, 5, 50, new OffloadConfig.Rate(true, 10, 20), 32,
-      1000, 4 * 1024 * 1024, 30 * 24 * 3600));
+      1000, 4 * 1024 * 1024, 30 * 24 * 3600, 100));
   }
 
   @Test

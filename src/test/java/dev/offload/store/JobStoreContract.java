@@ -2,6 +2,8 @@ package dev.offload.store;
 
 import dev.offload.jobs.Insertion;
 import dev.offload.jobs.Admission;
+import dev.offload.schedules.Schedule;
+import dev.offload.schedules.ScheduleStore;
 import dev.offload.jobs.Attempt;
 import dev.offload.jobs.CancelResult;
 import dev.offload.jobs.Job;
@@ -546,5 +548,59 @@ abstract class JobStoreContract {
       null))).items()).extracting(Job::id).containsExactly(middle.id(), early.id());
     assertThat(await(store.list(new JobQuery("alice", null, null, now.plusMillis(1), null, 10, null))).items())
       .hasSize(1);
+  }
+
+  private Schedule schedule(String owner, String name, Instant next) {
+    return new Schedule(owner, name, "* * * * *", "UTC", new JsonObject().put("type", "sleep"), false, next, null, null,
+      now);
+  }
+
+  private static JobException.Kind refusal(Future<?> refused) {
+    return ((JobException) await(refused.transform(ar -> Future.succeededFuture(ar.cause())))).kind();
+  }
+
+  @Test
+  void schedulesAreKeptPerOwnerAndName() {
+    ScheduleStore schedules = store.schedules();
+    Schedule nightly = await(schedules.create(schedule("alice", "nightly", now), 2));
+    assertThat(nightly).isEqualTo(schedule("alice", "nightly", now));
+    await(schedules.create(schedule("bob", "nightly", now), 2));
+
+    assertThat(refusal(schedules.create(schedule("alice", "nightly", now), 2))).isEqualTo(JobException.Kind.CONFLICT);
+    await(schedules.create(schedule("alice", "hourly", now), 2));
+    assertThat(refusal(schedules.create(schedule("alice", "weekly", now), 2))).as("two per owner at most")
+      .isEqualTo(JobException.Kind.QUOTA);
+
+    assertThat(await(schedules.list("alice"))).extracting(Schedule::name).containsExactly("hourly", "nightly");
+    assertThat(await(schedules.find("alice", "nightly")).job()).isEqualTo(new JsonObject().put("type", "sleep"));
+    assertThat(await(schedules.delete("alice", "nightly"))).isTrue();
+    assertThat(await(schedules.delete("alice", "nightly"))).isFalse();
+    assertThat(await(schedules.find("alice", "nightly"))).isNull();
+    assertThat(await(schedules.find("bob", "nightly"))).isNotNull();
+  }
+
+  @Test
+  void aScheduleMovesPastItsTickOnce() {
+    ScheduleStore schedules = store.schedules();
+    await(schedules.create(schedule("alice", "late", now.minusSeconds(120)), 10));
+    await(schedules.create(schedule("alice", "due", now), 10));
+    await(schedules.create(schedule("alice", "later", now.plusSeconds(60)), 10));
+    List<Schedule> due = await(schedules.due(now, 10));
+    assertThat(due).extracting(Schedule::name).containsExactly("late", "due");
+
+    UUID jobId = UUID.randomUUID();
+    assertThat(await(schedules.advance(due.get(0), now.plusSeconds(60), jobId))).isTrue();
+    assertThat(await(schedules.advance(due.get(0), now.plusSeconds(60), null))).as("a second node, too late").isFalse();
+    Schedule moved = await(schedules.find("alice", "late"));
+    assertThat(moved.nextRunAt()).isEqualTo(now.plusSeconds(60));
+    assertThat(moved.lastRunAt()).isEqualTo(now.minusSeconds(120));
+    assertThat(moved.lastJobId()).isEqualTo(jobId);
+
+    assertThat(await(schedules.setPaused("alice", "due", true, null)).paused()).isTrue();
+    assertThat(await(schedules.due(now, 10))).isEmpty();
+    Schedule resumed = await(schedules.setPaused("alice", "due", false, now.plusSeconds(120)));
+    assertThat(resumed.paused()).isFalse();
+    assertThat(resumed.nextRunAt()).isEqualTo(now.plusSeconds(120));
+    assertThat(await(schedules.setPaused("alice", "none", true, null))).isNull();
   }
 }
