@@ -93,11 +93,20 @@ public final class WebhookSender extends VerticleBase {
       });
   }
 
+  /**
+   * The {@code webhook-id} of a job's outcome: the job id and when it finished. The same at every
+   * attempt to deliver that outcome (a receiver drops duplicates by it), and a new one for the
+   * next outcome of a job the user retried, which a receiver must not drop.
+   */
+  static String messageId(Job job) {
+    return job.id() + "_" + job.finishedAt().toEpochMilli();
+  }
+
   /** One signed POST of a finished job, and what it makes of the delivery. Never fails. */
   private Future<JobStore.CallbackAttempt> attempt(Job job) {
     String body = payload(job).encode();
     long timestamp = Instant.now().getEpochSecond();
-    String id = job.id().toString();
+    String id = messageId(job);
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
       .set("webhook-id", id)
       .set("webhook-timestamp", String.valueOf(timestamp))

@@ -68,7 +68,8 @@ class WebhookDeliveryTest {
     assertThat(receiver.received()).hasSize(1);
     assertThat(WebhookReceiver.verify(request, SECRET)).as("signature").isTrue();
     assertThat(WebhookReceiver.verify(request, NEXT_SECRET)).as("signature by another secret").isFalse();
-    assertThat(request.headers().get("webhook-id")).isEqualTo(id);
+    assertThat(request.headers().get("webhook-id"))
+      .isEqualTo(id + "_" + Instant.parse(job.getString("finishedAt")).toEpochMilli());
     assertThat(Long.parseLong(request.headers().get("webhook-timestamp")))
       .isBetween(Instant.now().getEpochSecond() - 60, Instant.now().getEpochSecond() + 1);
     assertThat(request.headers().get("Content-Type")).isEqualTo("application/json");
@@ -92,9 +93,36 @@ class WebhookDeliveryTest {
     assertThat(job.getJsonObject("callback").getString("state")).isEqualTo("delivered");
     assertThat(job.getJsonObject("callback").getInteger("attempts")).isEqualTo(4);
     assertThat(receiver.received()).hasSize(4)
-      .allSatisfy(request -> assertThat(request.headers().get("webhook-id")).isEqualTo(id))
+      .allSatisfy(request -> assertThat(request.headers().get("webhook-id"))
+        .isEqualTo(receiver.received().get(0).headers().get("webhook-id")).startsWith(id + "_"))
       .allSatisfy(request -> assertThat(WebhookReceiver.verify(request, SECRET)).isTrue());
     assertThat(service.scrape().value("offload_webhooks_attempts_total", "outcome", "retried")).isEqualTo(3.0);
+  }
+
+  @Test
+  void aJobRetriedByItsOwnerDeliversItsNextOutcomeAsANewMessage(Vertx vertx, @TempDir Path dir) {
+    WebhookReceiver receiver = WebhookReceiver.start(vertx, 0);
+    TestService service = start(vertx, dir, true, 10, SECRET);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    HttpResponse<Buffer> submitted = service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
+      .put("input", new JsonObject().put("seconds", 0)).put("delaySeconds", 3600)
+      .put("callback", new JsonObject().put("url", receiver.url())));
+    String id = submitted.bodyAsJsonObject().getString("id");
+    assertThat(service.delete("/api/v1/jobs/" + id, alice).statusCode()).isEqualTo(200);
+    assertThat(delivery(service, alice, id).getJsonObject("callback").getString("state")).isEqualTo("delivered");
+
+    HttpResponse<Buffer> retried = service.post("/api/v1/jobs/" + id + "/retry", alice, null);
+    assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(202);
+    assertThat(retried.bodyAsJsonObject().getJsonObject("callback").getString("state")).isEqualTo("pending");
+    service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
+    JsonObject job = delivery(service, alice, id);
+
+    assertThat(job.getJsonObject("callback").getString("state")).isEqualTo("delivered");
+    assertThat(receiver.received()).extracting(request -> request.json().getString("type"))
+      .containsExactly("job.cancelled", "job.succeeded");
+    assertThat(receiver.received()).extracting(request -> request.headers().get("webhook-id"))
+      .as("two outcomes, two messages").doesNotHaveDuplicates().allSatisfy(msg -> assertThat(msg).startsWith(id + "_"));
+    assertThat(receiver.received()).allSatisfy(request -> assertThat(WebhookReceiver.verify(request, SECRET)).isTrue());
   }
 
   @Test
