@@ -247,7 +247,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Insertion> insert(List<NewJob> jobs, Admission admission) {
-    return writes.write(inserts, new Submission(jobs, admission));
+    return writes.write(inserts, new Submission(jobs, admission), jobs.size());
   }
 
   /** One caller's jobs (a submission, or a batch) and the limits they are admitted against, all or none. */

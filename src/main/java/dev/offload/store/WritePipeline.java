@@ -42,6 +42,12 @@ final class WritePipeline {
   private static final Logger LOG = LoggerFactory.getLogger(WritePipeline.class);
   /** The most writes one transaction takes. */
   private static final int MAX_WRITES = 2048;
+  /**
+   * The most rows one transaction writes (a batch submission is one write of up to
+   * {@code limits.batchJobs} rows): many large batches arriving together would otherwise make one
+   * transaction too long for the store timeout, and every one of them would be refused.
+   */
+  static final int MAX_ROWS = 10_000;
 
   /** Runs one transaction of a database: begins it, lets {@code work} issue the statements, commits. */
   interface Transactions {
@@ -69,7 +75,7 @@ final class WritePipeline {
   }
 
   /** {@code taken}: set by whoever takes the write, a transaction or the sweeper, and never by both. */
-  private record Write<T, R>(Kind<T, R> kind, T item, Promise<R> done, Context caller, long queuedAt,
+  private record Write<T, R>(Kind<T, R> kind, T item, int rows, Promise<R> done, Context caller, long queuedAt,
                              AtomicBoolean taken) {
     boolean take() {
       return taken.compareAndSet(false, true);
@@ -91,6 +97,8 @@ final class WritePipeline {
   private final long timeoutNanos;
   private final long sweeper;
   private final Queue<Write<?, ?>> pending = new ConcurrentLinkedQueue<>();
+  /** A write taken from the queue that the last transaction had no room for: the first of the next one. */
+  private volatile Write<?, ?> carried;
   private final AtomicBoolean writing = new AtomicBoolean();
   private final AtomicLong commits = new AtomicLong();
   private final StoreHealth health;
@@ -111,15 +119,20 @@ final class WritePipeline {
     this.sweeper = vertx.setPeriodic(Math.max(50, timeoutMillis / 10), id -> refuseOverdue());
   }
 
-  /** Queues a write for the next transaction; completes (on the caller's context) after the commit. */
+  /** Queues a write of one row for the next transaction; completes (on the caller's context) after the commit. */
   <T, R> Future<R> write(Kind<T, R> kind, T item) {
+    return write(kind, item, 1);
+  }
+
+  /** Queues a write of about {@code rows} rows (see {@link #MAX_ROWS}). */
+  <T, R> Future<R> write(Kind<T, R> kind, T item, int rows) {
     Promise<R> done = Promise.promise();
     if (stuck()) {
       // The transaction in progress is overdue: the store does not answer. Say so at once.
       done.fail(health.refusal());
       return done.future();
     }
-    pending.add(new Write<>(kind, item, done, Vertx.currentContext(), System.nanoTime(), new AtomicBoolean()));
+    pending.add(new Write<>(kind, item, rows, done, Vertx.currentContext(), System.nanoTime(), new AtomicBoolean()));
     if (writing.compareAndSet(false, true)) {
       loop();
     }
@@ -139,9 +152,18 @@ final class WritePipeline {
   private void loop() {
     while (true) {
       List<Write<?, ?>> batch = new ArrayList<>();
-      for (Write<?, ?> write = pending.poll(); write != null; write = batch.size() < MAX_WRITES ? pending.poll() : null) {
+      int rows = 0;
+      Write<?, ?> write = carried != null ? carried : pending.poll();
+      carried = null;
+      // The first write always goes in, however large; the next ones while both limits allow.
+      for (; write != null; write = pending.poll()) {
+        if (!batch.isEmpty() && (batch.size() >= MAX_WRITES || rows + write.rows() > MAX_ROWS)) {
+          carried = write;
+          break;
+        }
         if (write.take()) {
           batch.add(write);
+          rows += write.rows();
         }
       }
       if (batch.isEmpty()) {
@@ -226,6 +248,10 @@ final class WritePipeline {
         + " write(s) has run for more than " + timeoutNanos / 1_000_000 + " ms"), inProgress.size());
       JobException refusal = health.refusal();
       inProgress.forEach(write -> write.refuse(refusal));
+    }
+    Write<?, ?> next = carried;
+    if (next != null && now - next.queuedAt() > timeoutNanos && next.take()) {
+      next.refuse(health.refusal());
     }
     for (Iterator<Write<?, ?>> it = pending.iterator(); it.hasNext(); ) {
       Write<?, ?> write = it.next();

@@ -79,6 +79,30 @@ class WritePipelineTest {
   }
 
   @Test
+  void largeBatchesArrivingTogetherAreSplitIntoTransactionsOfBoundedSize(Vertx vertx, @TempDir Path dir) {
+    OffloadConfig config = OffloadConfig.from(TestService.baseConfig(dir), Map.of());
+    await(vertx.fileSystem().mkdirs(dir.toString()));
+    SqlJobStore store = await(SqliteStore.open(vertx, config.store()));
+    long before = store.commits();
+
+    int batches = 3 * WritePipeline.MAX_ROWS / 1000;
+    List<Future<Insertion>> writes = new ArrayList<>();
+    for (int b = 0; b < batches; b++) {
+      List<NewJob> batch = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        batch.add(job());
+      }
+      writes.add(store.insert(batch, ROOMY));
+    }
+    await(Future.all(writes));
+
+    assertThat(writes).allSatisfy(write -> assertThat(write.result().refusal()).isNull());
+    assertThat(store.commits() - before).as("%d rows, at most %d per transaction", batches * 1000,
+      WritePipeline.MAX_ROWS).isGreaterThanOrEqualTo(3);
+    assertThat(await(store.queuedByType())).containsEntry("sleep", (long) batches * 1000);
+  }
+
+  @Test
   void aDuplicateIdIsRefusedAloneAndTheSubmissionsBesideItAreStored(Vertx vertx, @TempDir Path dir) {
     OffloadConfig config = OffloadConfig.from(TestService.baseConfig(dir), Map.of());
     await(vertx.fileSystem().mkdirs(dir.toString()));
