@@ -178,6 +178,7 @@ public final class HttpVerticle extends VerticleBase {
     router.delete(JobRoutes.JOB).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
     router.post(JobRoutes.JOB_RETRY).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::retryJob);
     router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
+    router.get(JobRoutes.STATS).handler(BearerAuth.require(Scopes.READ)).handler(routes::getStats);
     router.post(ScheduleRoutes.SCHEDULES).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
       .handler(scheduleRoutes::create);
     router.get(ScheduleRoutes.SCHEDULES).handler(BearerAuth.require(Scopes.READ)).handler(scheduleRoutes::list);
