@@ -15,7 +15,7 @@ export function renderTypes(main) {
           'Submit ' + t.type) : null),
       h('p', {}, t.description),
       h('p', {class: 'muted'}, 'Timeout ' + t.timeoutSeconds + ' s · up to ' + t.maxAttempts + ' attempts'),
-      h('details', {}, h('summary', {}, 'Input schema'), jsonBlock(t.inputSchema)))));
+      h('details', {open: true}, h('summary', {}, 'Input schema'), jsonBlock(t.inputSchema)))));
   }, e => {
     if (!(e instanceof SignedOut) && !controller.signal.aborted) show(list, message('error', e.message));
   });
