@@ -13,9 +13,11 @@ export function renderTypes(main) {
         h('h2', {}, t.type),
         session.can(session.WRITE) ? h('a', {class: 'button', href: '#/submit?type=' + encodeURIComponent(t.type)},
           'Submit ' + t.type) : null),
-      h('p', {}, t.description),
-      h('p', {class: 'muted'}, 'Timeout ' + t.timeoutSeconds + ' s · up to ' + t.maxAttempts + ' attempts'),
-      h('details', {open: true}, h('summary', {}, 'Input schema'), jsonBlock(t.inputSchema)))));
+      h('div', {class: 'type-body'},
+        h('div', {},
+          h('p', {}, t.description),
+          h('p', {class: 'muted'}, 'Timeout ' + t.timeoutSeconds + ' s · up to ' + t.maxAttempts + ' attempts')),
+        h('details', {open: true}, h('summary', {}, 'Input schema'), jsonBlock(t.inputSchema, 'json schema'))))));
   }, e => {
     if (!(e instanceof SignedOut) && !controller.signal.aborted) show(list, message('error', e.message));
   });
