@@ -163,7 +163,7 @@ public final class HttpVerticle extends VerticleBase {
       router.get(DashboardRoutes.UI).handler(dashboard::redirect);
       router.route(DashboardRoutes.UI_FILES).handler(dashboard::headers);
       router.get(DashboardRoutes.UI_CONFIG).handler(dashboard::config);
-      router.get(DashboardRoutes.UI_FILES).handler(dashboard.files());
+      router.route(DashboardRoutes.UI_FILES).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(dashboard.files());
     }
 
     // The API: the audit trail; the request timeout (a request, its body included, must arrive

@@ -45,6 +45,10 @@ class DashboardRoutesTest {
     assertThat(modified).isNotNull();
     assertThat(get(service, "/ui/index.html", "If-Modified-Since", modified).statusCode()).isEqualTo(304);
 
+    HttpResponse<Buffer> head = await(service.client.head("/ui/").send());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.getHeader("Content-Security-Policy")).isEqualTo(policy);
+
     HttpResponse<Buffer> module = get(service, "/ui/js/main.js");
     assertThat(module.statusCode()).isEqualTo(200);
     assertThat(module.getHeader("Content-Type")).contains("javascript");
