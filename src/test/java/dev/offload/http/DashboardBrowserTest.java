@@ -135,7 +135,8 @@ class DashboardBrowserTest {
 
   @Test
   void aRunningJobsProgressMovesAndItsEndArrivesWithoutReloading() {
-    String id = submit(alice, "sleep", new JsonObject().put("seconds", 4));
+    // Long enough to see it move on a loaded machine, short enough to see it end.
+    String id = submit(alice, "sleep", new JsonObject().put("seconds", 8));
     signIn(alice);
     browser.open(url("/ui/#/jobs/" + id));
     awaitState("running");
@@ -223,8 +224,8 @@ class DashboardBrowserTest {
 
   @Test
   void anExpiredTokenLeadsBackToSignInWithAMessage() {
-    // Valid for one second (and the service's five of leeway): it expires while the list refreshes.
-    String shortLived = DevTokens.sign(service.signer(), service.config.auth(), "alice", TestService.READ_WRITE, 1);
+    // Valid for three seconds (and the service's five of leeway): it expires while the list refreshes.
+    String shortLived = DevTokens.sign(service.signer(), service.config.auth(), "alice", TestService.READ_WRITE, 3);
     signIn(shortLived);
     browser.await(10, ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.id("jobs")));
     browser.await(30, ExpectedConditions.visibilityOfElementLocated(org.openqa.selenium.By.id("token")));
