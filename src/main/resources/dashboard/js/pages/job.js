@@ -28,6 +28,9 @@ export function renderJob(main, id) {
     if (bar) bar.value = value;
     const text = view.querySelector('#progress-text');
     if (text) text.textContent = percent(value);
+    // A running job's duration grows with each report (state events re-render the rest).
+    const took = view.querySelector('#duration');
+    if (took && job.startedAt && !job.finishedAt) took.textContent = duration(job.startedAt, null);
   }
 
   async function act(kind) {
@@ -94,7 +97,7 @@ function jobView(job, live, act) {
         fact('Priority', job.priority), fact('Timeout', job.timeoutSeconds + ' s'),
         fact('Created', time(job.createdAt)), fact('Runs at', time(job.runAt)),
         fact('Started', time(job.startedAt)), fact('Finished', time(job.finishedAt)),
-        fact('Duration', job.startedAt ? duration(job.startedAt, job.finishedAt) : '—'),
+        fact('Duration', job.startedAt ? duration(job.startedAt, job.finishedAt) : '—', 'duration'),
         job.scheduleName ? fact('Schedule', job.scheduleName) : null,
         job.callback ? fact('Webhook', job.callback.state + ' (' + job.callback.attempts + ' attempts)') : null)),
     h('div', {class: 'columns'},
@@ -107,8 +110,8 @@ function jobView(job, live, act) {
   ];
 }
 
-function fact(label, value) {
-  return [h('dt', {}, label), h('dd', {}, value === null || value === undefined ? '—' : String(value))];
+function fact(label, value, id) {
+  return [h('dt', {}, label), h('dd', {id}, value === null || value === undefined ? '—' : String(value))];
 }
 
 function history(runs) {
