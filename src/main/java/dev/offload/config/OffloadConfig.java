@@ -33,6 +33,7 @@ public record OffloadConfig(
   ClusterTls clusterTls,
   Management management,
   Retention retention,
+  Dashboard dashboard,
   int shutdownGraceSeconds) {
 
   public enum Mode { DEV, PRODUCTION }
@@ -193,6 +194,27 @@ public record OffloadConfig(
   public record Retention(int keepFinishedSeconds, int intervalSeconds, int batchSize) {
   }
 
+  /**
+   * The browser dashboard at {@code /ui/} ({@code enabled}), and its OpenID Connect sign-in:
+   * null when the dashboard only takes pasted tokens.
+   */
+  public record Dashboard(boolean enabled, Oidc oidc) {
+  }
+
+  /**
+   * An OpenID Connect provider the dashboard signs in with (authorization code + PKCE, in the
+   * browser): its {@code issuer} URL (discovery at {@code issuer/.well-known/openid-configuration}),
+   * the dashboard's public {@code clientId} there, and the {@code scope} it asks for.
+   */
+  public record Oidc(String issuer, String clientId, String scope) {
+
+    /** The issuer's origin (scheme, host, port): the one place besides 'self' the dashboard may connect to. */
+    public String origin() {
+      URI uri = URI.create(issuer);
+      return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+    }
+  }
+
   /** Per-type overrides; a null field keeps the handler's own default. */
   public record JobTypeSettings(Integer concurrency, Integer timeoutSeconds, Integer maxAttempts) {
   }
@@ -335,6 +357,7 @@ public record OffloadConfig(
       r.integer("retention.keepFinishedSeconds", 7 * 24 * 3600, 1, 3650 * 24 * 3600),
       r.integer("retention.intervalSeconds", 60, 1, 86_400),
       r.integer("retention.batchSize", 500, 1, 100_000));
+    Dashboard dashboard = dashboard(r);
     int shutdownGrace = r.integer("shutdown.graceSeconds", 30, 0, 86_400);
     r.rejectUnknownKeys();
     if (api.maxWaitSeconds() >= http.idleTimeoutSeconds()) {
@@ -346,7 +369,27 @@ public record OffloadConfig(
       requireProductionSettings(http, auth);
     }
     return new OffloadConfig(mode, roles, http, dataDir, store, auth, limits, api, webhooks, workers, Map.copyOf(jobTypes),
-      clusterTls, management, retention, shutdownGrace);
+      clusterTls, management, retention, dashboard, shutdownGrace);
+  }
+
+  private static Dashboard dashboard(ConfigReader r) {
+    boolean enabled = r.bool("dashboard.enabled", true);
+    String issuer = r.matching("dashboard.oidc.issuer", null, "https?://[A-Za-z0-9.-]+(:\\d{1,5})?(/[^\\s?#]*)?");
+    String clientId = r.matching("dashboard.oidc.clientId", null, "[\\x21-\\x7e]{1,255}");
+    String scope = r.matching("dashboard.oidc.scope", "openid", "[\\x21\\x23-\\x5b\\x5d-\\x7e]+( [\\x21\\x23-\\x5b\\x5d-\\x7e]+)*");
+    if ((issuer == null) != (clientId == null)) {
+      throw new ConfigException("config keys 'dashboard.oidc.issuer' and 'dashboard.oidc.clientId' go together: "
+        + "set both or none");
+    }
+    if (issuer != null && issuer.startsWith("http:") && !URI.create(issuer).getHost().matches("localhost|127\\..*")) {
+      throw new ConfigException("config key 'dashboard.oidc.issuer' must be an https URL (plain http only on "
+        + "loopback): the sign-in's code and tokens would cross the network in the clear");
+    }
+    if (issuer != null && !scope.matches("(.* )?openid( .*)?")) {
+      throw new ConfigException("config key 'dashboard.oidc.scope' must include 'openid' (OpenID Connect), got \""
+        + scope + "\"");
+    }
+    return new Dashboard(enabled, issuer == null ? null : new Oidc(issuer, clientId, scope));
   }
 
   private static Auth auth(ConfigReader r, Mode mode, Path dataDir) {

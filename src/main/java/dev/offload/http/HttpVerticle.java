@@ -155,6 +155,17 @@ public final class HttpVerticle extends VerticleBase {
     router.get(HealthHandler.LIVE).handler(HealthHandler.live());
     router.get(HealthHandler.READY).handler(HealthHandler.ready(readiness, false));
 
+    // The dashboard: static files and one public JSON, outside the API's guards (it holds no
+    // data: everything it shows comes from the API, with the token the user gave it).
+    if (config.dashboard().enabled()) {
+      DashboardRoutes dashboard = new DashboardRoutes(config.dashboard());
+      router.get(DashboardRoutes.ROOT).handler(dashboard::redirect);
+      router.get(DashboardRoutes.UI).handler(dashboard::redirect);
+      router.route(DashboardRoutes.UI_FILES).handler(dashboard::headers);
+      router.get(DashboardRoutes.UI_CONFIG).handler(dashboard::config);
+      router.route(DashboardRoutes.UI_FILES).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(dashboard.files());
+    }
+
     // The API: the audit trail; the request timeout (a request, its body included, must arrive
     // and be answered in time); the body before anything asynchronous runs (no file uploads, a
     // small limit: this API only takes small JSON documents); then the token and the rate limit.
@@ -178,6 +189,7 @@ public final class HttpVerticle extends VerticleBase {
     router.delete(JobRoutes.JOB).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
     router.post(JobRoutes.JOB_RETRY).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::retryJob);
     router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
+    router.get(JobRoutes.STATS).handler(BearerAuth.require(Scopes.READ)).handler(routes::getStats);
     router.post(ScheduleRoutes.SCHEDULES).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
       .handler(scheduleRoutes::create);
     router.get(ScheduleRoutes.SCHEDULES).handler(BearerAuth.require(Scopes.READ)).handler(scheduleRoutes::list);

@@ -35,6 +35,7 @@ final class JobRoutes {
   static final String JOB_EVENTS = JOB + "/events";
   static final String JOB_RETRY = JOB + "/retry";
   static final String JOB_TYPES = "/api/v1/job-types";
+  static final String STATS = "/api/v1/stats";
   private static final String JSON = "application/json";
   private static final String REPLAYED = "Idempotent-Replayed";
   private static final Pattern UUID_TEXT =
@@ -132,6 +133,16 @@ final class JobRoutes {
       .onSuccess(page -> ctx.response()
         .putHeader("Content-Type", JSON)
         .end(pageJson(page).encode()))
+      .onFailure(ctx::fail);
+  }
+
+  void getStats(RoutingContext ctx) {
+    String owner = ctx.queryParams().get("owner");
+    if (owner != null && owner.isEmpty()) {
+      throw invalid("owner must not be empty");
+    }
+    jobs.stats(BearerAuth.caller(ctx), owner)
+      .onSuccess(stats -> ctx.response().putHeader("Content-Type", JSON).end(stats.toJson().encode()))
       .onFailure(ctx::fail);
   }
 

@@ -8,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
  * Headers every response carries (error responses too): no content sniffing, no referrer, no
  * framing, and nothing cached: API answers hold private job data. The Content-Security-Policy
  * and X-Frame-Options come from vertx-web's own handlers, placed beside this one in the route table.
+ * The dashboard's files ({@code /ui/}) replace the policy and the caching with their own ({@link DashboardRoutes}).
  */
 final class SecurityHeaders implements Handler<RoutingContext> {
 

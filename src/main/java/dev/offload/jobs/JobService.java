@@ -198,6 +198,18 @@ public final class JobService {
       query.createdAfter(), query.createdBefore(), query.limit(), query.after()));
   }
 
+  /**
+   * The caller's counts per state and the jobs finished in the last hour; an admin's are every
+   * owner's, or {@code owner}'s when it names one. A non-admin naming another owner is refused, as for a list.
+   */
+  public Future<JobStats> stats(Caller caller, String owner) {
+    if (!caller.admin() && owner != null && !owner.equals(caller.subject())) {
+      return Future.failedFuture(new JobException(JobException.Kind.FORBIDDEN,
+        "only a token with the 'jobs:admin' scope may read another owner's stats"));
+    }
+    return store.stats(caller.admin() ? owner : caller.subject(), Instant.now().minus(Duration.ofHours(1)));
+  }
+
   /** Queues a failed or cancelled job again (see {@link JobStore#retry}). */
   public Future<Job> retry(Caller caller, UUID id) {
     if (lifecycle.draining()) {

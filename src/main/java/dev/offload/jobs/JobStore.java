@@ -28,6 +28,12 @@ public interface JobStore {
 
   Future<JobPage> list(JobQuery query);
 
+  /**
+   * How many of {@code owner}'s jobs (null: everyone's) are in each state, and how many finished
+   * at or after {@code since}. A read, bounded by the store timeout like the others.
+   */
+  Future<JobStats> stats(String owner, Instant since);
+
   /** Cancels a queued job, or flags a running one; null when no such job is visible to {@code owner} (null = any). */
   Future<CancelResult> cancel(UUID id, String owner);
 

@@ -11,6 +11,7 @@ import dev.offload.jobs.JobPage;
 import dev.offload.jobs.JobQuery;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobState;
+import dev.offload.jobs.JobStats;
 import dev.offload.jobs.JobStore;
 import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
@@ -114,6 +115,18 @@ public final class SqlJobStore implements JobStore {
   private static final String CANCEL_RUNNING = "UPDATE jobs SET cancel_requested = TRUE "
     + "WHERE id = ?1 AND state = 'running' AND (CAST(?2 AS TEXT) IS NULL OR owner = ?2) RETURNING " + COLUMNS;
   private static final String FIND = "SELECT " + COLUMNS + " FROM jobs WHERE id = ?1";
+  // The dashboard's counts, in two reads, each over a small partial index (their WHERE terms are
+  // written exactly as the indexes' own, which SQLite needs to use them): the active jobs through
+  // jobs_active_owner (at most limits.activeJobsPerOwner of an owner's), the finished ones through
+  // the covering jobs_owner_finished, with those finished since ?2 counted in the same pass.
+  // Without an owner (an admin asking for everyone) they scan those indexes whole.
+  private static final String ACTIVE_STATES = "state IN ('queued', 'running')";
+  private static final String FINISHED_STATES = "state IN ('succeeded', 'failed', 'cancelled')";
+  static final String STATS_ACTIVE = "SELECT state, count(*), 0 FROM jobs WHERE %s" + ACTIVE_STATES
+    + " GROUP BY state";
+  static final String STATS_FINISHED = "SELECT state, count(*), sum(CASE WHEN finished_at >= {time ?%d} THEN 1 ELSE 0 END) "
+    + "FROM jobs WHERE %s" + FINISHED_STATES + " GROUP BY state";
+
   // A retry by the user: a new start (its attempts and its webhook delivery too); the error and the
   // history stay until the next outcome replaces them.
   private static final String RETRY = """
@@ -461,6 +474,50 @@ public final class SqlJobStore implements JobStore {
       Job last = page.get(page.size() - 1);
       return new JobPage(page, new JobQuery.Cursor(last.createdAt().toEpochMilli(), last.id().toString()));
     }));
+  }
+
+  @Override
+  public Future<JobStats> stats(String owner, Instant since) {
+    Tuple ownerOnly = owner == null ? Tuple.tuple() : Tuple.of(owner);
+    Tuple finishedArgs = owner == null ? Tuple.of(dialect.time(since)) : Tuple.of(owner, dialect.time(since));
+    Future<List<Tuple>> active = readers.query(sql(statsActive(owner != null)), ownerOnly);
+    Future<List<Tuple>> finished = readers.query(sql(statsFinished(owner != null)), finishedArgs);
+    return read(Future.all(active, finished).map(both -> {
+      Map<JobState, Long> counts = new HashMap<>();
+      long recent = 0;
+      for (Tuple row : concat(active.result(), finished.result())) {
+        counts.put(JobState.parse(row.getString(0)), ((Number) row.getValue(1)).longValue());
+        recent += row.getValue(2) == null ? 0 : ((Number) row.getValue(2)).longValue();
+      }
+      return new JobStats(owner, counts, recent);
+    }));
+  }
+
+  /** The statement counting active jobs, for one owner or everyone. */
+  static String statsActive(boolean byOwner) {
+    return STATS_ACTIVE.formatted(byOwner ? "owner = ?1 AND " : "");
+  }
+
+  /** The statement counting finished jobs, for one owner or everyone; {@code since} is its last parameter. */
+  static String statsFinished(boolean byOwner) {
+    return STATS_FINISHED.formatted(byOwner ? 2 : 1, byOwner ? "owner = ?1 AND " : "");
+  }
+
+  /** The database's plan of a statement, one line per row of its EXPLAIN: for tests that check an index is used. */
+  Future<String> explain(String template, Tuple args) {
+    String prefix = dialect == Dialect.SQLITE ? "EXPLAIN QUERY PLAN " : "EXPLAIN ";
+    return read(readers.query(prefix + sql(template), args).map(rows -> {
+      StringBuilder plan = new StringBuilder();
+      // SQLite: (id, parent, notused, detail); PostgreSQL: one text column.
+      rows.forEach(row -> plan.append(row.getValue(row.size() - 1)).append('\n'));
+      return plan.toString();
+    }));
+  }
+
+  private static List<Tuple> concat(List<Tuple> a, List<Tuple> b) {
+    List<Tuple> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   /** A cancellation request: the job and who may cancel it (null: anyone). */

@@ -220,6 +220,30 @@ class ConfigTest {
   }
 
   @Test
+  void theDashboardIsOnWithoutOidcByDefaultAndOidcTakesAnIssuerAndAClientTogether() {
+    assertThat(from(new JsonObject()).dashboard()).isEqualTo(new OffloadConfig.Dashboard(true, null));
+    OffloadConfig.Oidc oidc = from(json("""
+      {"dashboard": {"oidc": {"issuer": "https://login.example.com:8443/realms/offload", "clientId": "offload-ui",
+        "scope": "openid jobs:read jobs:write"}}}""")).dashboard().oidc();
+    assertThat(oidc).isEqualTo(new OffloadConfig.Oidc("https://login.example.com:8443/realms/offload", "offload-ui",
+      "openid jobs:read jobs:write"));
+    assertThat(oidc.origin()).isEqualTo("https://login.example.com:8443");
+    assertThat(from(json("""
+      {"dashboard": {"oidc": {"issuer": "http://127.0.0.1:9999", "clientId": "ui"}}}""")).dashboard().oidc())
+      .isEqualTo(new OffloadConfig.Oidc("http://127.0.0.1:9999", "ui", "openid"));
+    assertThat(from(json("{\"dashboard\": {\"enabled\": false}}")).dashboard().enabled()).isFalse();
+
+    assertRefused(json("{\"dashboard\": {\"oidc\": {\"issuer\": \"https://login.example.com\"}}}"),
+      "dashboard.oidc.issuer", "dashboard.oidc.clientId", "go together");
+    assertRefused(json("{\"dashboard\": {\"oidc\": {\"issuer\": \"http://login.example.com\", \"clientId\": \"ui\"}}}"),
+      "dashboard.oidc.issuer", "https");
+    assertRefused(json("{\"dashboard\": {\"oidc\": {\"issuer\": \"https://a.example/?x=<b>\", \"clientId\": \"ui\"}}}"),
+      "dashboard.oidc.issuer");
+    assertRefused(json("{\"dashboard\": {\"oidc\": {\"issuer\": \"https://a.example\", \"clientId\": \"ui\", "
+      + "\"scope\": \"jobs:read\"}}}"), "dashboard.oidc.scope", "openid");
+  }
+
+  @Test
   void rolesComeFromAListInTheFile() {
     assertThat(from(json("{\"roles\": [\"worker\"]}")).roles()).containsExactly(OffloadConfig.Role.WORKER);
     assertThat(from(new JsonObject().put("roles", new JsonArray().add("api").add("worker"))).runsApi()).isTrue();

@@ -555,6 +555,40 @@ abstract class JobStoreContract {
       .hasSize(1);
   }
 
+  @Test
+  void statsCountEachStateAndWhatFinishedSinceAMoment() {
+    List<NewJob> alice = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      alice.add(insert(job("alice", 1, i)));
+    }
+    insert(job("bob", 1, 100));
+    // Not fair: alice's four oldest, in order (bob's is newer).
+    List<Attempt> running = await(store.claim("sleep", 4, false, now.plusSeconds(1), "node-a", now.plusSeconds(60)));
+    assertThat(running).extracting(Attempt::id).containsExactly(alice.get(0).id(), alice.get(1).id(),
+      alice.get(2).id(), alice.get(3).id());
+    await(store.finish(List.of(
+      Outcome.succeeded(running.get(0), new JsonObject(), now.minus(2, ChronoUnit.HOURS)),
+      Outcome.succeeded(running.get(1), new JsonObject(), now),
+      Outcome.failed(running.get(2), JobState.FAILED, JobError.of("handler_error", "x"), null, now))));
+    assertThat(await(store.cancel(alice.get(4).id(), "alice")).effect()).isEqualTo(CancelResult.Effect.CANCELLED);
+
+    var stats = await(store.stats("alice", now.minus(1, ChronoUnit.HOURS)));
+    assertThat(stats.owner()).isEqualTo("alice");
+    assertThat(stats.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(JobState.QUEUED, 1L, JobState.RUNNING, 1L,
+      JobState.SUCCEEDED, 2L, JobState.FAILED, 1L, JobState.CANCELLED, 1L));
+    assertThat(stats.finishedSince()).as("the one that succeeded two hours ago is not recent").isEqualTo(3);
+
+    var everyone = await(store.stats(null, now.minus(1, ChronoUnit.HOURS)));
+    assertThat(everyone.owner()).isNull();
+    assertThat(everyone.counts()).containsEntry(JobState.QUEUED, 2L).containsEntry(JobState.SUCCEEDED, 2L);
+    assertThat(everyone.finishedSince()).isEqualTo(3);
+    assertThat(await(store.stats(null, now.minus(3, ChronoUnit.HOURS))).finishedSince()).isEqualTo(4);
+
+    var nobody = await(store.stats("carol", now.minus(1, ChronoUnit.HOURS)));
+    assertThat(nobody.counts()).hasSize(5).allSatisfy((state, count) -> assertThat(count).isZero());
+    assertThat(nobody.finishedSince()).isZero();
+  }
+
   private Schedule schedule(String owner, String name, Instant next) {
     return new Schedule(owner, name, "* * * * *", "UTC", new JsonObject().put("type", "sleep"), false, next, null, null,
       now);

@@ -42,7 +42,9 @@ public final class FlakyHandler implements JobHandler {
       throw new PermanentFailure("unknown_account", "account 42 does not exist");
     }
     if ("fail".equals(permanent)) {
-      return Future.failedFuture(new PermanentFailure("declined", "the payment was declined"));
+      // "reason": the failure's message (the dashboard's tests give it markup that must stay text).
+      return Future.failedFuture(new PermanentFailure("declined", context.input().getString("reason",
+        "the payment was declined")));
     }
     if (context.attempt() <= context.input().getInteger("failures")) {
       return Future.failedFuture("planned failure of attempt " + context.attempt());
