@@ -170,6 +170,8 @@ public final class SqlJobStore implements JobStore {
   private final Supplier<Future<Void>> close;
   /** The claim's picks by priority in this dialect, built once: they run at every pump. */
   private final String priorityPicks;
+  /** The claim's SQL by number of owner picks (at most a type's concurrency of them), built once each. */
+  private final Map<Integer, String> claimSqls = new ConcurrentHashMap<>();
   /** Per type, the owner whose turn came last in a fair claim: the next one starts after it. */
   private final Map<String, String> lastOwnerServed = new ConcurrentHashMap<>();
   private final String callbackClaimSql;
@@ -594,15 +596,26 @@ public final class SqlJobStore implements JobStore {
     });
   }
 
+  /**
+   * The claim with one pick for each of {@code owners} owners (parameters ?6 on), in this dialect.
+   * Its text depends on that count only, so it is built once per count rather than formatted and
+   * looked up again, all 3 kB of it, at every pump.
+   */
+  private String claimSql(int owners) {
+    return claimSqls.computeIfAbsent(owners, n -> {
+      StringBuilder ownerPicks = new StringBuilder();
+      for (int parameter = 6; parameter < 6 + n; parameter++) {
+        ownerPicks.append(OWNER_PICK.formatted(parameter, dialect.skipLocked(), parameter));
+      }
+      return sql(CLAIM.formatted(ownerPicks, priorityPicks));
+    });
+  }
+
   private Future<List<Attempt>> claimPicks(Sql sql, Claim claim, List<String> owners) {
-    StringBuilder ownerPicks = new StringBuilder();
     Tuple args = Tuple.of(dialect.time(claim.now()), claim.type(), claim.max(), claim.node(),
       dialect.time(claim.leaseUntil()));
-    for (String owner : owners) {
-      args.addValue(owner);
-      ownerPicks.append(OWNER_PICK.formatted(args.size(), dialect.skipLocked(), args.size()));
-    }
-    return sql.query(sql(CLAIM.formatted(ownerPicks, priorityPicks)), args).map(rows -> {
+    owners.forEach(args::addValue);
+    return sql.query(claimSql(owners.size()), args).map(rows -> {
       List<Attempt> attempts = new ArrayList<>(rows.size());
       for (Tuple row : rows) {
         attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), ((Number) row.getValue(2)).intValue(),
