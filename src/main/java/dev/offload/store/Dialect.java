@@ -18,12 +18,13 @@ import java.util.regex.Pattern;
  * parameters ({@code ?1}) and typed markers ({@code {json ?5}}, {@code {time ?8}}) where
  * PostgreSQL cannot infer a parameter's type; each dialect turns them into its own syntax and
  * its own column types (SQLite: text and epoch milliseconds; PostgreSQL: uuid, jsonb, timestamptz).
+ * {@code {history ?E ?T}} and {@code {key}} stand for expressions that differ between them.
  */
 enum Dialect {
   SQLITE {
     @Override
     String translate(String template) {
-      return MARKER.matcher(history(template)).replaceAll("?$2");
+      return MARKER.matcher(common(template)).replaceAll("?$2");
     }
 
     @Override
@@ -31,6 +32,11 @@ enum Dialect {
       return "json_insert(CASE WHEN json_array_length(history) >= " + Job.HISTORY + " THEN json_remove(history, "
         + "'$[0]') ELSE COALESCE(history, '[]') END, '$[#]', json_object('attempt', attempts, 'node', node, "
         + "'startedAt', started_at, 'finishedAt', {time ?" + finishedAt + "}, 'error', json({json ?" + error + "})))";
+    }
+
+    @Override
+    String key() {
+      return "rowid";
     }
 
     @Override
@@ -57,7 +63,7 @@ enum Dialect {
   POSTGRES {
     @Override
     String translate(String template) {
-      Matcher typed = MARKER.matcher(history(template));
+      Matcher typed = MARKER.matcher(common(template));
       String cast = typed.replaceAll(m -> "CAST(\\$" + m.group(2) + " AS "
         + ("json".equals(m.group(1)) ? "jsonb" : "timestamptz") + ")");
       return PARAMETER.matcher(cast).replaceAll("\\$$1");
@@ -74,6 +80,11 @@ enum Dialect {
     /** A timestamptz as epoch milliseconds, the way SQLite keeps times (a history reads the same from both). */
     private static String millis(String time) {
       return "CAST(extract(epoch FROM " + time + ") * 1000 AS bigint)";
+    }
+
+    @Override
+    String key() {
+      return "id";
     }
 
     @Override
@@ -119,6 +130,18 @@ enum Dialect {
   }
 
   abstract String translate(String template);
+
+  /** The markers both dialects share: {@code {history ?E ?T}} and {@code {key}}. */
+  String common(String template) {
+    return history(template).replace("{key}", key());
+  }
+
+  /**
+   * {@code {key}}: the cheapest handle on a job row within one statement. SQLite's rowid is in
+   * every index entry, so a claim that picks rows by it reads no table row to pick them and no
+   * id index to update them; PostgreSQL's is the id.
+   */
+  abstract String key();
 
   /**
    * {@code {history ?E ?T}}: the job's history with the attempt that ends appended (its number,
