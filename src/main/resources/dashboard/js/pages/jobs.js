@@ -68,7 +68,9 @@ function statCards(stats, filters) {
   const cards = STATES.map(state => h('a', {
     class: 'stat state-' + state + (filters.state === state ? ' selected' : ''), 'data-state': state,
     href: '#/jobs' + query({...filters, state: filters.state === state ? '' : state}),
-  }, h('span', {class: 'stat-count'}, String(stats.counts[state])), h('span', {class: 'stat-label'}, state)));
+  }, h('span', {class: 'stat-count'}, String(stats.counts[state])),
+    // Queued and running: now; the final states: those reached in the last hour.
+    h('span', {class: 'stat-label'}, state === 'queued' || state === 'running' ? state : state + ' (last hour)')));
   cards.push(h('div', {class: 'stat throughput', id: 'throughput'},
     h('span', {class: 'stat-count'}, String(stats.finishedLastHour)), h('span', {class: 'stat-label'}, 'finished in the last hour')));
   return cards;

@@ -556,7 +556,7 @@ abstract class JobStoreContract {
   }
 
   @Test
-  void statsCountEachStateAndWhatFinishedSinceAMoment() {
+  void statsCountActiveJobsAndThoseThatEndedSinceAMomentPerState() {
     List<NewJob> alice = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       alice.add(insert(job("alice", 1, i)));
@@ -574,13 +574,14 @@ abstract class JobStoreContract {
 
     var stats = await(store.stats("alice", now.minus(1, ChronoUnit.HOURS)));
     assertThat(stats.owner()).isEqualTo("alice");
-    assertThat(stats.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(JobState.QUEUED, 1L, JobState.RUNNING, 1L,
-      JobState.SUCCEEDED, 2L, JobState.FAILED, 1L, JobState.CANCELLED, 1L));
-    assertThat(stats.finishedSince()).as("the one that succeeded two hours ago is not recent").isEqualTo(3);
+    assertThat(stats.counts()).as("the one that succeeded two hours ago is not recent")
+      .containsExactlyInAnyOrderEntriesOf(Map.of(JobState.QUEUED, 1L, JobState.RUNNING, 1L,
+      JobState.SUCCEEDED, 1L, JobState.FAILED, 1L, JobState.CANCELLED, 1L));
+    assertThat(stats.finishedSince()).isEqualTo(3);
 
     var everyone = await(store.stats(null, now.minus(1, ChronoUnit.HOURS)));
     assertThat(everyone.owner()).isNull();
-    assertThat(everyone.counts()).containsEntry(JobState.QUEUED, 2L).containsEntry(JobState.SUCCEEDED, 2L);
+    assertThat(everyone.counts()).containsEntry(JobState.QUEUED, 2L).containsEntry(JobState.SUCCEEDED, 1L);
     assertThat(everyone.finishedSince()).isEqualTo(3);
     assertThat(await(store.stats(null, now.minus(3, ChronoUnit.HOURS))).finishedSince()).isEqualTo(4);
 
