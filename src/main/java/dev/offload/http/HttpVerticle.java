@@ -154,6 +154,11 @@ public final class HttpVerticle extends VerticleBase {
 
     router.get(HealthHandler.LIVE).handler(HealthHandler.live());
     router.get(HealthHandler.READY).handler(HealthHandler.ready(readiness, false));
+    // The contract, before the API's guards: no token (it holds nothing secret), no rate limit
+    // (the limiter counts per token subject, and this is a static buffer that costs no store
+    // call), no audit (the trail records who did what to jobs; this reads nothing of anyone's).
+    // The request log, metrics, security headers and CORS above still apply.
+    router.get(OpenApiRoute.PATH).handler(new OpenApiRoute(OpenApiDocument.encoded(jobs.types().all())));
 
     // The dashboard: static files and one public JSON, outside the API's guards (it holds no
     // data: everything it shows comes from the API, with the token the user gave it).
