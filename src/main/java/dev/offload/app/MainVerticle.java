@@ -212,6 +212,11 @@ public final class MainVerticle extends VerticleBase {
   }
 
   /** The port the API listens on (useful when configured as 0); -1 when this node has no API. */
+  /** One of the HTTP verticles deployed (null before): tests walk its route table against the contract. */
+  public HttpVerticle http() {
+    return http;
+  }
+
   public int httpPort() {
     return http == null ? -1 : http.port();
   }

@@ -16,6 +16,8 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.client.impl.ClientPhase;
+import io.vertx.ext.web.client.impl.WebClientInternal;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,7 +90,41 @@ public final class TestService {
     // A service that verifies public keys only has no secret to sign with: its tests bring their own keys.
     JWTAuth signer = settings.auth().hs256SecretFile() == null ? null
       : Verifiers.create(vertx, await(DevSecret.read(vertx, settings)), settings.auth());
-    return new TestService(vertx, settings, main, id, signer);
+    TestService service = new TestService(vertx, settings, main, id, signer);
+    service.validateResponses();
+    return service;
+  }
+
+  /**
+   * From here on, every answer this client receives from the service is checked against the
+   * contract the service serves ({@link ContractValidator}); one that does not fit fails the
+   * request, and so the test. A service this plain-HTTP client cannot reach (TLS) is not checked.
+   */
+  private void validateResponses() {
+    HttpResponse<Buffer> served;
+    try {
+      served = await(client.get("/api/v1/openapi.json").send());
+    } catch (RuntimeException | AssertionError unreachable) {
+      return;
+    }
+    if (served.statusCode() != 200) {
+      throw new AssertionError("GET /api/v1/openapi.json answered " + served.statusCode());
+    }
+    ContractValidator contract = new ContractValidator(served.bodyAsJsonObject());
+    ((WebClientInternal) client).addInterceptor(ctx -> {
+      if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE) {
+        HttpResponse<?> response = ctx.response();
+        Buffer body = response.body() instanceof Buffer buffer ? buffer : null;
+        List<String> problems = contract.problems(ctx.request().method(), ctx.request().uri(), response.statusCode(),
+          response.headers(), body);
+        if (!problems.isEmpty()) {
+          ctx.fail(new AssertionError("the answer does not fit the contract: " + problems + "; body: "
+            + (body == null ? null : body.toString())));
+          return;
+        }
+      }
+      ctx.next();
+    });
   }
 
   /** Undeploys the service (HTTP, dispatcher, workers, store) but keeps the Vert.x instance. */
