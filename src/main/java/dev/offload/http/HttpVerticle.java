@@ -11,6 +11,7 @@ import dev.offload.ops.HealthHandler;
 import dev.offload.schedules.ScheduleService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -46,6 +47,8 @@ public final class HttpVerticle extends VerticleBase {
   private final HealthChecks readiness;
   private ConnectionGuard.Watch watch;
   private HttpServer server;
+  /** The contract this verticle serves, built with its route table. */
+  private volatile Buffer contract;
 
   public HttpVerticle(OffloadConfig config, JobService jobs, ScheduleService schedules, TokenVerifier tokens,
                       Shared shared, JobMetrics metrics, HealthChecks readiness) {
@@ -158,7 +161,8 @@ public final class HttpVerticle extends VerticleBase {
     // (the limiter counts per token subject, and this is a static buffer that costs no store
     // call), no audit (the trail records who did what to jobs; this reads nothing of anyone's).
     // The request log, metrics, security headers and CORS above still apply.
-    router.get(OpenApiRoute.PATH).handler(new OpenApiRoute(OpenApiDocument.encoded(jobs.types().all())));
+    contract = OpenApiDocument.encoded(jobs.types().all());
+    router.get(OpenApiRoute.PATH).handler(new OpenApiRoute(contract));
 
     // The dashboard: static files and one public JSON, outside the API's guards (it holds no
     // data: everything it shows comes from the API, with the token the user gave it).
@@ -206,6 +210,11 @@ public final class HttpVerticle extends VerticleBase {
     router.route().failureHandler(Problems::handle);
     ROUTER_ERRORS.forEach(status -> router.errorHandler(status, Problems::handle));
     return router;
+  }
+
+  /** The document {@code GET /api/v1/openapi.json} answers (null before start): tests check answers against it. */
+  public Buffer contract() {
+    return contract;
   }
 
   /** The port actually bound (the configured one, or the one chosen for port 0). */

@@ -98,19 +98,15 @@ public final class TestService {
   /**
    * From here on, every answer this client receives from the service is checked against the
    * contract the service serves ({@link ContractValidator}); one that does not fit fails the
-   * request, and so the test. A service this plain-HTTP client cannot reach (TLS) is not checked.
+   * request, and so the test.
    */
   private void validateResponses() {
-    HttpResponse<Buffer> served;
-    try {
-      served = await(client.get("/api/v1/openapi.json").send());
-    } catch (RuntimeException | AssertionError unreachable) {
+    // Taken from the verticle, not fetched: a request of the harness's own would show in the
+    // access log, the audit trail and the metrics that tests count. A node without HTTP has none.
+    if (main.http() == null) {
       return;
     }
-    if (served.statusCode() != 200) {
-      throw new AssertionError("GET /api/v1/openapi.json answered " + served.statusCode());
-    }
-    ContractValidator contract = new ContractValidator(served.bodyAsJsonObject());
+    ContractValidator contract = new ContractValidator(main.http().contract().toJsonObject());
     ((WebClientInternal) client).addInterceptor(ctx -> {
       if (ctx.phase() == ClientPhase.DISPATCH_RESPONSE) {
         HttpResponse<?> response = ctx.response();
