@@ -211,12 +211,12 @@ public final class MainVerticle extends VerticleBase {
     }
   }
 
-  /** The port the API listens on (useful when configured as 0); -1 when this node has no API. */
   /** One of the HTTP verticles deployed (null before): tests walk its route table against the contract. */
   public HttpVerticle http() {
     return http;
   }
 
+  /** The port the API listens on (useful when configured as 0); -1 when this node has no API. */
   public int httpPort() {
     return http == null ? -1 : http.port();
   }

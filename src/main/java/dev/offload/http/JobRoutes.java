@@ -121,10 +121,7 @@ final class JobRoutes {
     if (type != null && jobs.types().get(type) == null) {
       throw invalid("unknown job type '" + type + "'; see GET /api/v1/job-types");
     }
-    String owner = ctx.queryParams().get("owner");
-    if (owner != null && owner.isEmpty()) {
-      throw invalid("owner must not be empty");
-    }
+    String owner = owner(ctx);
     int limit = limit(ctx.queryParams().get("limit"));
     JobQuery.Cursor cursor = decodeCursor(ctx.queryParams().get("cursor"));
     JobQuery query = new JobQuery(owner, state, type, instant(ctx, "createdAfter"), instant(ctx, "createdBefore"),
@@ -137,13 +134,18 @@ final class JobRoutes {
   }
 
   void getStats(RoutingContext ctx) {
+    jobs.stats(BearerAuth.caller(ctx), owner(ctx))
+      .onSuccess(stats -> ctx.response().putHeader("Content-Type", JSON).end(stats.toJson().encode()))
+      .onFailure(ctx::fail);
+  }
+
+  /** The optional {@code owner} query parameter (who a jobs:admin caller reads about); never empty. */
+  private static String owner(RoutingContext ctx) {
     String owner = ctx.queryParams().get("owner");
     if (owner != null && owner.isEmpty()) {
       throw invalid("owner must not be empty");
     }
-    jobs.stats(BearerAuth.caller(ctx), owner)
-      .onSuccess(stats -> ctx.response().putHeader("Content-Type", JSON).end(stats.toJson().encode()))
-      .onFailure(ctx::fail);
+    return owner;
   }
 
   /** An optional RFC 3339 date-time query parameter. */

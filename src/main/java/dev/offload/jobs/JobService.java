@@ -189,13 +189,14 @@ public final class JobService {
    * when it names one. A non-admin naming another owner is refused.
    */
   public Future<JobPage> list(Caller caller, JobQuery query) {
-    String owner = query.owner();
-    if (!caller.admin() && owner != null && !owner.equals(caller.subject())) {
-      return Future.failedFuture(new JobException(JobException.Kind.FORBIDDEN,
-        "only a token with the 'jobs:admin' scope may list another owner's jobs"));
+    String owner;
+    try {
+      owner = ownerScope(caller, query.owner(), "list another owner's jobs");
+    } catch (JobException e) {
+      return Future.failedFuture(e);
     }
-    return store.list(new JobQuery(caller.admin() ? owner : caller.subject(), query.state(), query.type(),
-      query.createdAfter(), query.createdBefore(), query.limit(), query.after()));
+    return store.list(new JobQuery(owner, query.state(), query.type(), query.createdAfter(), query.createdBefore(),
+      query.limit(), query.after()));
   }
 
   /**
@@ -203,11 +204,27 @@ public final class JobService {
    * owner's, or {@code owner}'s when it names one. A non-admin naming another owner is refused, as for a list.
    */
   public Future<JobStats> stats(Caller caller, String owner) {
-    if (!caller.admin() && owner != null && !owner.equals(caller.subject())) {
-      return Future.failedFuture(new JobException(JobException.Kind.FORBIDDEN,
-        "only a token with the 'jobs:admin' scope may read another owner's stats"));
+    String scope;
+    try {
+      scope = ownerScope(caller, owner, "read another owner's stats");
+    } catch (JobException e) {
+      return Future.failedFuture(e);
     }
-    return store.stats(caller.admin() ? owner : caller.subject(), Instant.now().minus(Duration.ofHours(1)));
+    return store.stats(scope, Instant.now().minus(Duration.ofHours(1)));
+  }
+
+  /**
+   * Whose jobs a read covers: an admin's, every owner's (null) or the one it names; anyone else's,
+   * their own, and naming another owner is refused ({@code what} they may not do).
+   */
+  private static String ownerScope(Caller caller, String owner, String what) {
+    if (caller.admin()) {
+      return owner;
+    }
+    if (owner != null && !owner.equals(caller.subject())) {
+      throw new JobException(JobException.Kind.FORBIDDEN, "only a token with the 'jobs:admin' scope may " + what);
+    }
+    return caller.subject();
   }
 
   /** Queues a failed or cancelled job again (see {@link JobStore#retry}). */
