@@ -166,7 +166,7 @@ public final class MainVerticle extends VerticleBase {
     int instances = settings.http().instances() > 0
       ? settings.http().instances() : Runtime.getRuntime().availableProcessors();
     DeploymentOptions http = new DeploymentOptions().setInstances(instances);
-    HttpVerticle.Shared shared = HttpVerticle.Shared.create(vertx, settings, metrics, events);
+    HttpVerticle.Shared shared = HttpVerticle.Shared.create(vertx, settings, metrics, events, types.all());
     ScheduleService schedules = new ScheduleService(store.schedules(), jobs, settings.limits().schedulesPerOwner(),
       Clock.systemUTC());
     return events.listen()

@@ -7,6 +7,7 @@ import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
+import dev.offload.jobs.JobType;
 import dev.offload.ops.HealthHandler;
 import dev.offload.schedules.ScheduleService;
 import io.vertx.core.Future;
@@ -26,6 +27,7 @@ import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.HSTSHandler;
 import io.vertx.ext.web.handler.XFrameHandler;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
@@ -47,8 +49,6 @@ public final class HttpVerticle extends VerticleBase {
   private final HealthChecks readiness;
   private ConnectionGuard.Watch watch;
   private HttpServer server;
-  /** The contract this verticle serves, built with its route table. */
-  private volatile Buffer contract;
 
   public HttpVerticle(OffloadConfig config, JobService jobs, ScheduleService schedules, TokenVerifier tokens,
                       Shared shared, JobMetrics metrics, HealthChecks readiness) {
@@ -63,12 +63,15 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * What every HTTP verticle of a node shares: the rate limiter (null when rate limiting is off),
-   * the connection guard, the places for held requests and for event streams, and the job events.
+   * the connection guard, the places for held requests and for event streams, the job events, and
+   * the contract {@code GET /api/v1/openapi.json} answers (built once per node, not per verticle).
    */
-  public record Shared(RateLimiter limiter, ConnectionGuard guard, Holds waiters, Holds streams, JobEvents events) {
+  public record Shared(RateLimiter limiter, ConnectionGuard guard, Holds waiters, Holds streams, JobEvents events,
+                       Buffer contract) {
 
-    /** Builds them from the config, with their gauges. */
-    public static Shared create(Vertx vertx, OffloadConfig config, JobMetrics metrics, JobEvents events) {
+    /** Builds them from the config, with their gauges; the contract describes {@code types}. */
+    public static Shared create(Vertx vertx, OffloadConfig config, JobMetrics metrics, JobEvents events,
+                                Collection<JobType> types) {
       OffloadConfig.Rate rate = config.limits().rate();
       RateLimiter limiter = rate.enabled() ? new RateLimiter(rate.perSecond(), rate.burst()) : null;
       if (limiter != null) {
@@ -82,7 +85,7 @@ public final class HttpVerticle extends VerticleBase {
       metrics.gauge("offload.http.server.connections", "API connections open on this node", guard::open);
       metrics.gauge("offload.http.waiters", "requests held by Prefer: wait on this node", waiters::held);
       metrics.gauge("offload.http.streams", "job event streams open on this node", streams::held);
-      return new Shared(limiter, guard, waiters, streams, events);
+      return new Shared(limiter, guard, waiters, streams, events, OpenApiDocument.encoded(types));
     }
   }
 
@@ -161,8 +164,7 @@ public final class HttpVerticle extends VerticleBase {
     // (the limiter counts per token subject, and this is a static buffer that costs no store
     // call), no audit (the trail records who did what to jobs; this reads nothing of anyone's).
     // The request log, metrics, security headers and CORS above still apply.
-    contract = OpenApiDocument.encoded(jobs.types().all());
-    router.get(OpenApiRoute.PATH).handler(new OpenApiRoute(contract));
+    router.get(OpenApiRoute.PATH).handler(new OpenApiRoute(shared.contract()));
 
     // The dashboard: static files and one public JSON, outside the API's guards (it holds no
     // data: everything it shows comes from the API, with the token the user gave it).
@@ -212,9 +214,9 @@ public final class HttpVerticle extends VerticleBase {
     return router;
   }
 
-  /** The document {@code GET /api/v1/openapi.json} answers (null before start): tests check answers against it. */
+  /** The document {@code GET /api/v1/openapi.json} answers: tests check answers against it. */
   public Buffer contract() {
-    return contract;
+    return shared.contract();
   }
 
   /** The port actually bound (the configured one, or the one chosen for port 0). */
