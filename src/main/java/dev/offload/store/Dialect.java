@@ -3,6 +3,7 @@ package dev.offload.store;
 import dev.offload.jobs.Job;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -18,7 +19,7 @@ import java.util.regex.Pattern;
  * parameters ({@code ?1}) and typed markers ({@code {json ?5}}, {@code {time ?8}}) where
  * PostgreSQL cannot infer a parameter's type; each dialect turns them into its own syntax and
  * its own column types (SQLite: text and epoch milliseconds; PostgreSQL: uuid, jsonb, timestamptz).
- * {@code {history ?E ?T}} and {@code {key}} stand for expressions that differ between them.
+ * {@code {history ?E ?T}}, {@code {key}} and {@code {row}} stand for expressions that differ between them.
  */
 enum Dialect {
   SQLITE {
@@ -37,6 +38,21 @@ enum Dialect {
     @Override
     String key() {
       return "rowid";
+    }
+
+    @Override
+    String row() {
+      return "rowid";
+    }
+
+    @Override
+    String rowMatch(String parameter) {
+      return "rowid = ?" + parameter + " AND ";
+    }
+
+    @Override
+    Tuple withRow(Tuple args, long row) {
+      return args.addLong(row);
     }
 
     @Override
@@ -88,6 +104,21 @@ enum Dialect {
     }
 
     @Override
+    String row() {
+      return "0";
+    }
+
+    @Override
+    String rowMatch(String parameter) {
+      return "";
+    }
+
+    @Override
+    Tuple withRow(Tuple args, long row) {
+      return args;
+    }
+
+    @Override
     Object id(UUID id) {
       return id;
     }
@@ -112,6 +143,7 @@ enum Dialect {
   private static final Pattern MARKER = Pattern.compile("\\{(json|time) \\?(\\d+)}");
   private static final Pattern HISTORY = Pattern.compile("\\{history \\?(\\d+) \\?(\\d+)}");
   private static final Pattern PARAMETER = Pattern.compile("\\?(\\d+)");
+  private static final Pattern ROW_MATCH = Pattern.compile("\\{row \\?(\\d+) AND }");
 
   /** Statements already translated: the same few are issued thousands of times a second. */
   private final Map<String, String> translated = new ConcurrentHashMap<>();
@@ -131,9 +163,10 @@ enum Dialect {
 
   abstract String translate(String template);
 
-  /** The markers both dialects share: {@code {history ?E ?T}} and {@code {key}}. */
+  /** The markers both dialects share: {@code {history ?E ?T}}, {@code {key}}, {@code {row}} and {@code {row ?N AND }}. */
   String common(String template) {
-    return history(template).replace("{key}", key());
+    String rows = ROW_MATCH.matcher(template).replaceAll(m -> Matcher.quoteReplacement(rowMatch(m.group(1))));
+    return history(rows).replace("{key}", key()).replace("{row}", row());
   }
 
   /**
@@ -142,6 +175,20 @@ enum Dialect {
    * id index to update them; PostgreSQL's is the id.
    */
   abstract String key();
+
+  /**
+   * {@code {row}}: the handle on a job's row that a claim returns with each attempt, for its
+   * outcome to find the row by (SQLite's rowid: no probe of the id index, a random page per job;
+   * PostgreSQL: 0, none). {@code {row ?N AND }}: the match on parameter N in a WHERE clause (none
+   * on PostgreSQL), always followed by the match on the id: that one decides, so a row handle
+   * that no longer names the job (SQLite renumbers rows in a VACUUM) matches nothing.
+   */
+  abstract String row();
+
+  abstract String rowMatch(String parameter);
+
+  /** The arguments with the row handle for a {@code {row ?N AND }} match appended, where the dialect has one. */
+  abstract Tuple withRow(Tuple args, long row);
 
   /**
    * {@code {history ?E ?T}}: the job's history with the attempt that ends appended (its number,

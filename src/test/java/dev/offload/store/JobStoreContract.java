@@ -123,7 +123,7 @@ abstract class JobStoreContract {
     List<Attempt> claimed = await(claim("sleep", 2, now.plusSeconds(1)));
     assertThat(claimed).extracting(Attempt::id).containsExactly(older.id(), newer.id());
     assertThat(claimed.get(0)).isEqualTo(new Attempt(older.id(), "sleep", 1, 3, 60, older.input(), older.createdAt(),
-      "req-alice"));
+      "req-alice", claimed.get(0).row()));
     assertThat(claimed).allSatisfy(attempt -> {
       Job job = await(store.find(attempt.id()));
       assertThat(job.state()).isEqualTo(JobState.RUNNING);
@@ -498,6 +498,22 @@ abstract class JobStoreContract {
     assertThat(history.get(18).error().getString("code")).isEqualTo(JobError.LOST);
     assertThat(history.get(19).error().getString("code")).isEqualTo(JobError.INTERRUPTED);
     assertThat(history.get(19).finishedAt()).isEqualTo(now.plusSeconds(63));
+  }
+
+  @Test
+  void aSuccessAfterTwentyFailuresIsTheLastOfTheTwentyShown() {
+    NewJob job = insert(job("alice", 30, 0));
+    for (int i = 1; i <= 20; i++) {
+      Attempt running = await(claim("sleep", 1, now.plusSeconds(i))).get(0);
+      await(store.finish(List.of(Outcome.failed(running, JobState.QUEUED, JobError.of("e" + i, "x"), now, now))));
+    }
+    Attempt last = await(claim("sleep", 1, now.plusSeconds(21))).get(0);
+    await(store.finish(List.of(Outcome.succeeded(last, new JsonObject(), now.plusSeconds(22)))));
+
+    List<Job.Run> history = await(store.find(job.id())).history();
+    assertThat(history).hasSize(Job.HISTORY);
+    assertThat(history.get(0).attempt()).isEqualTo(2);
+    assertThat(history.get(19)).isEqualTo(new Job.Run(21, "node-a", now.plusSeconds(21), now.plusSeconds(22), null));
   }
 
   @Test

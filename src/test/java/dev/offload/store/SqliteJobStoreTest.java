@@ -50,6 +50,48 @@ class SqliteJobStoreTest extends JobStoreContract {
       .contains("USING INDEX jobs_finished (finished_at>?)");
   }
 
+  /** An outcome finds its row by the rowid its claim returned, not through the index of ids. */
+  @Test
+  void anOutcomeFindsItsRowByRowid() throws Exception {
+    try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + config().sqliteFile())) {
+      for (String outcome : java.util.List.of(SqlJobStore.SUCCEED, SqlJobStore.FINISH)) {
+        try (java.sql.ResultSet plan = connection.createStatement()
+          .executeQuery("EXPLAIN QUERY PLAN " + Dialect.SQLITE.sql(outcome))) {
+          StringBuilder details = new StringBuilder();
+          while (plan.next()) {
+            details.append(plan.getString("detail")).append('\n');
+          }
+          assertThat(details.toString()).contains("USING INTEGER PRIMARY KEY (rowid=?)");
+        }
+      }
+    }
+  }
+
+  /** The row handle only finds the row: the id decides, so a handle that names another job's row changes nothing. */
+  @Test
+  void anOutcomeWhoseRowHandleNamesAnotherRowChangesNothing() {
+    java.time.Instant now = java.time.Instant.now();
+    for (int i = 0; i < 2; i++) {
+      NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
+        .put("seconds", 1), 3, 60, now.minusSeconds(2 - i), null);
+      await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)).map(Insertion::refusal));
+    }
+    java.util.List<dev.offload.jobs.Attempt> claimed = await(store.claim("sleep", 2, false, now, "node-a",
+      now.plusSeconds(60)));
+    dev.offload.jobs.Attempt first = claimed.get(0);
+    dev.offload.jobs.Attempt second = claimed.get(1);
+    assertThat(first.row()).isNotEqualTo(second.row());
+    dev.offload.jobs.Attempt misdirected = new dev.offload.jobs.Attempt(first.id(), first.type(), first.attempt(),
+      first.maxAttempts(), first.timeoutSeconds(), first.input(), first.createdAt(), first.requestId(), second.row());
+
+    await(store.finish(java.util.List.of(dev.offload.jobs.Outcome.succeeded(misdirected, null, now))));
+    assertThat(await(store.find(first.id())).state()).isEqualTo(dev.offload.jobs.JobState.RUNNING);
+    assertThat(await(store.find(second.id())).state()).isEqualTo(dev.offload.jobs.JobState.RUNNING);
+
+    await(store.finish(java.util.List.of(dev.offload.jobs.Outcome.succeeded(first, null, now))));
+    assertThat(await(store.find(first.id())).state()).isEqualTo(dev.offload.jobs.JobState.SUCCEEDED);
+  }
+
   @Test
   void reopeningTheFileRecoversWhatWasRunningAtOnce() {
     NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
