@@ -184,16 +184,21 @@ class ClusterIT {
 
   /** The node id from the start-up line; on failure, the node's log is in the message. */
   private String awaitStarted(Process process, Path log) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline && process.isAlive()) {
-      Matcher matcher = NODE.matcher(Files.exists(log) ? Files.readString(log) : "");
-      if (matcher.find()) {
-        return matcher.group(1);
-      }
-      TestService.sleep(200);
+    Matcher started = TestService.poll(() -> NODE.matcher(read(log)), matcher -> matcher.find() || !process.isAlive(),
+      Duration.ofSeconds(90));
+    if (started.find(0)) {
+      return started.group(1);
     }
     throw new AssertionError("no start-up line in " + log + (process.isAlive() ? " after 90 s" : ", the node exited")
       + "; its log:\n" + (Files.exists(log) ? Files.readString(log) : "(none)"));
+  }
+
+  private static String read(Path log) {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static int count(Pool db, String sql) {

@@ -200,12 +200,11 @@ class KillRecoveryIT {
   }
 
   private void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
+    boolean met = TestService.poll(() -> {
       assertThat(process.isAlive()).as("the service process is alive").isTrue();
-      assertThat(System.nanoTime()).as("waited %s", timeout).isLessThan(deadline);
-      TestService.sleep(100);
-    }
+      return condition.getAsBoolean();
+    }, done -> done, timeout);
+    assertThat(met).as("waited %s", timeout).isTrue();
   }
 
 }

@@ -82,8 +82,11 @@ class JobApiTest {
   void listIsNewestFirstAndPagesWithACursor() {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      ids.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id"));
-      TestService.sleep(3); // distinct creation times make the expected order unambiguous
+      JsonObject job = service.submit(alice, "sleep", new JsonObject().put("seconds", 0));
+      ids.add(job.getString("id"));
+      // Distinct creation times make the expected order unambiguous: the next one is created later.
+      java.time.Instant created = java.time.Instant.parse(job.getString("createdAt"));
+      TestService.poll(System::currentTimeMillis, now -> now > created.toEpochMilli(), Duration.ofSeconds(1));
     }
     List<String> seen = new ArrayList<>();
     String cursor = null;

@@ -2,12 +2,15 @@ package dev.offload.http;
 
 import dev.offload.support.RawHttp;
 import dev.offload.support.TestService;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,36 +119,49 @@ class WireAttackTest {
     }
   }
 
-  @Test
-  void aClientTricklingItsHeadersIsCutOff() {
-    // Slowloris: one byte at a time keeps an idle timeout from ever firing; the header timeout (1 s here) does.
-    try (RawHttp raw = connect()) {
-      raw.send("GET /api/v1/jobs HTTP/1.1\r\n");
-      long start = System.nanoTime();
-      boolean open = true;
-      while (open && System.nanoTime() - start < 10_000_000_000L) {
-        TestService.sleep(250);
-        open = raw.trickle((byte) 'X');
-      }
-      assertThat(open).as("still open after 10 s").isFalse();
-      assertThat((System.nanoTime() - start) / 1_000_000).as("cut off after about the header timeout")
-        .isLessThan(5_000);
-    }
+  /**
+   * Opens a connection, sends {@code start}, then one more byte every {@code everyMillis} (a
+   * Vert.x timer, not a sleeping thread) until the service closes the connection; completes with
+   * everything the service answered and how long the connection lived after {@code start}.
+   */
+  private Future<Trickled> trickle(Vertx vertx, String start, char next, long everyMillis) {
+    Promise<Trickled> closed = Promise.promise();
+    vertx.createNetClient().connect(service.port(), "127.0.0.1").onSuccess(socket -> {
+      long began = System.nanoTime();
+      Buffer answer = Buffer.buffer();
+      long timer = vertx.setPeriodic(everyMillis, id -> socket.write(String.valueOf(next)));
+      socket.handler(answer::appendBuffer);
+      socket.closeHandler(v -> {
+        vertx.cancelTimer(timer);
+        closed.complete(new Trickled(answer.toString(), (System.nanoTime() - began) / 1_000_000));
+      });
+      socket.write(start);
+    }).onFailure(closed::fail);
+    return closed.future();
+  }
+
+  private record Trickled(String answer, long millis) {
   }
 
   @Test
-  void aClientTricklingItsBodyGets408AndLosesTheConnection() {
-    try (RawHttp raw = connect()) {
-      raw.send("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\n" + authorization()
-        + "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{");
-      long start = System.nanoTime();
-      for (int i = 0; i < 4 && raw.trickle((byte) ' '); i++) {
-        TestService.sleep(500);
-      }
-      RawHttp.Response response = raw.readUntilClosed();
-      assertProblem(response, 408);
-      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(6_000);
-    }
+  void aClientTricklingItsHeadersIsCutOff(Vertx vertx, VertxTestContext test) {
+    // Slowloris: one byte at a time keeps an idle timeout from ever firing; the header timeout (1 s here) does.
+    trickle(vertx, "GET /api/v1/jobs HTTP/1.1\r\n", 'X', 250).onComplete(test.succeeding(cut -> test.verify(() -> {
+      assertThat(cut.answer()).as("closed without an answer").isEmpty();
+      assertThat(cut.millis()).as("cut off after about the header timeout").isLessThan(5_000);
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  void aClientTricklingItsBodyGets408AndLosesTheConnection(Vertx vertx, VertxTestContext test) {
+    trickle(vertx, "POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\n" + authorization()
+      + "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{", ' ', 500)
+      .onComplete(test.succeeding(cut -> test.verify(() -> {
+        assertProblem(RawHttp.Response.parse(cut.answer()), 408);
+        assertThat(cut.millis()).isLessThan(6_000);
+        test.completeNow();
+      })));
   }
 
   @Test

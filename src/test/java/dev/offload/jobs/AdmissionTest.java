@@ -102,19 +102,14 @@ class AdmissionTest {
     for (int i = 0; i < 12; i++) {
       service.submit(alice, "sleep", new JsonObject().put("seconds", 1));
     }
-    int maxRunning = 0;
-    int succeeded = 0;
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (succeeded < 12 && System.nanoTime() < deadline) {
-      int running = service.get("/api/v1/jobs?state=running&limit=100", alice).bodyAsJsonObject()
-        .getJsonArray("items").size();
-      maxRunning = Math.max(maxRunning, running);
-      succeeded = service.get("/api/v1/jobs?state=succeeded&limit=100", alice).bodyAsJsonObject()
-        .getJsonArray("items").size();
-      TestService.sleep(50);
-    }
+    java.util.concurrent.atomic.AtomicInteger maxRunning = new java.util.concurrent.atomic.AtomicInteger();
+    int succeeded = TestService.poll(() -> {
+      maxRunning.accumulateAndGet(service.get("/api/v1/jobs?state=running&limit=100", alice).bodyAsJsonObject()
+        .getJsonArray("items").size(), Math::max);
+      return service.get("/api/v1/jobs?state=succeeded&limit=100", alice).bodyAsJsonObject().getJsonArray("items").size();
+    }, done -> done == 12, Duration.ofSeconds(30));
     assertThat(succeeded).isEqualTo(12);
-    assertThat(maxRunning).isEqualTo(3);
+    assertThat(maxRunning.get()).isEqualTo(3);
   }
 
   @Test

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Bytes on a socket, for the attacks an HTTP client library would refuse to send: malformed
- * request lines, conflicting framing, header floods, clients that trickle one byte at a time.
+ * request lines, conflicting framing, header floods.
  */
 public final class RawHttp implements AutoCloseable {
   private final Socket socket;
@@ -39,27 +39,6 @@ public final class RawHttp implements AutoCloseable {
       return this;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Tries to send one more byte: false once the server has closed the connection. */
-  public boolean trickle(byte b) {
-    try {
-      socket.getOutputStream().write(b);
-      socket.getOutputStream().flush();
-      // A write to a socket the peer closed may succeed once; a read then sees the end.
-      socket.setSoTimeout(1);
-      return socket.getInputStream().read() != -1;
-    } catch (SocketTimeoutException stillOpen) {
-      return true;
-    } catch (IOException closed) {
-      return false;
-    } finally {
-      try {
-        socket.setSoTimeout(10_000);
-      } catch (IOException ignored) {
-        // closed
-      }
     }
   }
 
@@ -91,7 +70,7 @@ public final class RawHttp implements AutoCloseable {
 
   /** A parsed HTTP/1.x answer; status 0 when nothing was sent. */
   public record Response(int status, String head, String body) {
-    static Response parse(String text) {
+    public static Response parse(String text) {
       if (text.isEmpty()) {
         return new Response(0, "", "");
       }

@@ -18,6 +18,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.client.impl.ClientPhase;
 import io.vertx.ext.web.client.impl.WebClientInternal;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -199,17 +202,24 @@ public final class TestService {
   }
 
   /**
-   * Reads every 50 ms until {@code done} holds or {@code timeout} has passed, and returns the last
-   * value read: the caller asserts on it, so a timeout fails with what was actually seen.
+   * The one way a blocking test waits: reads (at once, then every 50 ms) until {@code done} holds
+   * or {@code timeout} has passed, and returns the last value read. The caller asserts on it, so a
+   * timeout fails with what was actually seen, not with "condition not met". Awaitility does the
+   * waiting; a read that throws fails the test with its own cause.
    */
   public static <T> T poll(Supplier<T> read, Predicate<T> done, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    T value = read.get();
-    while (!done.test(value) && System.nanoTime() < deadline) {
-      sleep(50);
-      value = read.get();
+    AtomicReference<T> last = new AtomicReference<>();
+    try {
+      Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+        .until(() -> {
+          T value = read.get();
+          last.set(value);
+          return done.test(value);
+        });
+    } catch (ConditionTimeoutException notYet) {
+      // The caller's assertion on the last value says what was seen instead.
     }
-    return value;
+    return last.get();
   }
 
   /** A token for {@code subject} (read and write) that a service on {@code settings} accepts: its dev secret. */
@@ -252,14 +262,5 @@ public final class TestService {
       ports.add(freePort());
     }
     return List.copyOf(ports);
-  }
-
-  public static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }
