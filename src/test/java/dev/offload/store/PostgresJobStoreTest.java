@@ -7,21 +7,29 @@ import dev.offload.jobs.NewJob;
 import dev.offload.support.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.offload.support.TestService.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The store contract on PostgreSQL, in a schema of its own, plus what only several nodes do: migrate at once, race on an idempotency key. */
 class PostgresJobStoreTest extends JobStoreContract {
   private String schema;
 
+  /**
+   * The first call, from the contract's {@code @BeforeEach} on the test thread, picks the schema:
+   * {@link TestPostgres#freshSchema} checks the server there (a blocking check) and skips the test
+   * without one, or fails it when {@code OFFLOAD_REQUIRE_PG=1}. Reopening (on an event loop) only opens.
+   */
   @Override
   protected Future<SqlJobStore> open() {
     if (schema == null) {
@@ -30,39 +38,67 @@ class PostgresJobStoreTest extends JobStoreContract {
     return PostgresStore.open(vertx, TestPostgres.config(schema), 5);
   }
 
-  @AfterEach
-  void dropSchema() {
-    if (schema != null) {
-      await(store.close());
-      TestPostgres.drop(vertx, schema);
+  /** Drops the test's schema once the store is closed (what {@link TestPostgres#drop} does, without blocking). */
+  @Override
+  protected Future<Void> dispose() {
+    if (schema == null) {
+      return Future.succeededFuture();
     }
+    Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)).using(vertx).build();
+    return pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute()
+      .transform(dropped -> pool.close().transform(closed -> dropped.succeeded()
+        ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(dropped.cause())));
   }
 
   @Test
-  void theSameIdempotencyKeyFromTwoNodesAtOnceMakesOneJob() {
-    SqlJobStore other = await(PostgresStore.open(vertx, TestPostgres.config(schema), 5));
-    List<Future<Insertion>> inserts = new ArrayList<>();
-    for (int i = 0; i < 16; i++) {
-      Instant now = Instant.now();
-      NewJob job = new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject().put("seconds", 1), 3, 60,
-        NewJob.DEFAULT_PRIORITY, now, now, "req", null, new NewJob.Idempotency("pay-42", "same-request", now.minusSeconds(60)), null);
-      inserts.add((i % 2 == 0 ? store : other).insert(List.of(job), new Admission(1000, 1000)));
-    }
-    List<Insertion> results = await(Future.all(inserts)).list();
-
-    assertThat(results).filteredOn(r -> r == Insertion.STORED).hasSize(1);
-    List<Insertion> replays = results.stream().filter(r -> r.replayed() != null).toList();
-    assertThat(replays).hasSize(15);
-    assertThat(replays.stream().map(r -> r.replayed().get(0).id()).distinct()).hasSize(1);
-    assertThat(await(store.list(new JobQuery("alice", null, null, 100, null))).items()).hasSize(1);
-    await(other.close());
+  void theSameIdempotencyKeyFromTwoNodesAtOnceMakesOneJob(VertxTestContext ctx) {
+    AtomicReference<SqlJobStore> other = new AtomicReference<>();
+    PostgresStore.open(vertx, TestPostgres.config(schema), 5)
+      .compose(opened -> {
+        other.set(opened);
+        List<Future<Insertion>> inserts = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          Instant now = Instant.now();
+          NewJob job = new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject().put("seconds", 1), 3, 60,
+            NewJob.DEFAULT_PRIORITY, now, now, "req", null, new NewJob.Idempotency("pay-42", "same-request", now.minusSeconds(60)), null);
+          inserts.add((i % 2 == 0 ? store : opened).insert(List.of(job), new Admission(1000, 1000)));
+        }
+        return Future.all(inserts);
+      })
+      .compose(all -> {
+        List<Insertion> results = all.list();
+        ctx.verify(() -> {
+          assertThat(results).filteredOn(r -> r == Insertion.STORED).hasSize(1);
+          List<Insertion> replays = results.stream().filter(r -> r.replayed() != null).toList();
+          assertThat(replays).hasSize(15);
+          assertThat(replays.stream().map(r -> r.replayed().get(0).id()).distinct()).hasSize(1);
+        });
+        return store.list(new JobQuery("alice", null, null, 100, null));
+      })
+      .compose(page -> {
+        ctx.verify(() -> assertThat(page.items()).hasSize(1));
+        return other.get().close();
+      })
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void nodesStartingTogetherMigrateOnce() {
-    SqlJobStore second = await(PostgresStore.open(vertx, TestPostgres.config(schema), 5));
-    SqlJobStore third = await(PostgresStore.open(vertx, TestPostgres.config(schema), 5));
-    assertThat(await(second.ping())).isNull();
-    await(Future.all(second.close(), third.close()));
+  void nodesStartingTogetherMigrateOnce(VertxTestContext ctx) {
+    AtomicReference<SqlJobStore> second = new AtomicReference<>();
+    AtomicReference<SqlJobStore> third = new AtomicReference<>();
+    PostgresStore.open(vertx, TestPostgres.config(schema), 5)
+      .compose(opened -> {
+        second.set(opened);
+        return PostgresStore.open(vertx, TestPostgres.config(schema), 5);
+      })
+      .compose(opened -> {
+        third.set(opened);
+        return second.get().ping();
+      })
+      .compose(pong -> {
+        ctx.verify(() -> assertThat(pong).isNull());
+        return Future.all(second.get().close(), third.get().close());
+      })
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

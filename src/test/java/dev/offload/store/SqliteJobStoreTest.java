@@ -2,16 +2,20 @@ package dev.offload.store;
 
 import dev.offload.jobs.Insertion;
 import dev.offload.config.OffloadConfig;
+import dev.offload.jobs.Attempt;
+import dev.offload.jobs.JobState;
 import dev.offload.jobs.NewJob;
+import dev.offload.jobs.Outcome;
 import dev.offload.support.TestService;
 import io.vertx.core.Future;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.offload.support.TestService.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The store contract on the embedded SQLite store, plus what only SQLite has: one process per file. */
@@ -29,25 +33,37 @@ class SqliteJobStoreTest extends JobStoreContract {
   }
 
   @Test
-  void aSecondProcessCannotOpenTheSameStore() {
-    Throwable refused = await(SqliteStore.open(vertx, config())
-      .transform(ar -> Future.succeededFuture(ar.cause())));
-    assertThat(refused).hasMessageContaining("another Offload process is using this data directory");
-    await(store.close());
-    store = await(open());
-    assertThat(await(store.ping())).isNull();
+  void aSecondProcessCannotOpenTheSameStore(VertxTestContext ctx) {
+    SqliteStore.open(vertx, config())
+      .transform(ar -> Future.succeededFuture(ar.cause()))
+      .compose(refused -> {
+        ctx.verify(() -> assertThat(refused).hasMessageContaining("another Offload process is using this data directory"));
+        return reopen();
+      })
+      .compose(reopened -> store.ping())
+      .onComplete(ctx.succeeding(pong -> ctx.verify(() -> {
+        assertThat(pong).isNull();
+        ctx.completeNow();
+      })));
   }
 
   /** The stats read partial indexes the drain keeps anyway: the active jobs, and the last hour's range of finished ones. */
   @Test
-  void statsReadActiveJobsAndARangeOfFinishedOnes() {
+  void statsReadActiveJobsAndARangeOfFinishedOnes(VertxTestContext ctx) {
     SqlJobStore sql = (SqlJobStore) store;
-    assertThat(await(sql.explain(SqlJobStore.statsActive(true), io.vertx.sqlclient.Tuple.of("alice"))))
-      .contains("USING INDEX jobs_active_owner (owner=?)");
-    assertThat(await(sql.explain(SqlJobStore.statsFinished(true), io.vertx.sqlclient.Tuple.of("alice", 0L))))
-      .contains("USING INDEX jobs_finished (finished_at>?)");
-    assertThat(await(sql.explain(SqlJobStore.statsFinished(false), io.vertx.sqlclient.Tuple.of(0L))))
-      .contains("USING INDEX jobs_finished (finished_at>?)");
+    sql.explain(SqlJobStore.statsActive(true), io.vertx.sqlclient.Tuple.of("alice"))
+      .compose(active -> {
+        ctx.verify(() -> assertThat(active).contains("USING INDEX jobs_active_owner (owner=?)"));
+        return sql.explain(SqlJobStore.statsFinished(true), io.vertx.sqlclient.Tuple.of("alice", 0L));
+      })
+      .compose(ownersFinished -> {
+        ctx.verify(() -> assertThat(ownersFinished).contains("USING INDEX jobs_finished (finished_at>?)"));
+        return sql.explain(SqlJobStore.statsFinished(false), io.vertx.sqlclient.Tuple.of(0L));
+      })
+      .onComplete(ctx.succeeding(allFinished -> ctx.verify(() -> {
+        assertThat(allFinished).contains("USING INDEX jobs_finished (finished_at>?)");
+        ctx.completeNow();
+      })));
   }
 
   /** An outcome finds its row by the rowid its claim returned, not through the index of ids. */
@@ -69,39 +85,59 @@ class SqliteJobStoreTest extends JobStoreContract {
 
   /** The row handle only finds the row: the id decides, so a handle that names another job's row changes nothing. */
   @Test
-  void anOutcomeWhoseRowHandleNamesAnotherRowChangesNothing() {
+  void anOutcomeWhoseRowHandleNamesAnotherRowChangesNothing(VertxTestContext ctx) {
     java.time.Instant now = java.time.Instant.now();
+    AtomicReference<Attempt> first = new AtomicReference<>();
+    AtomicReference<Attempt> second = new AtomicReference<>();
+    Future<Void> inserted = Future.succeededFuture();
     for (int i = 0; i < 2; i++) {
       NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
         .put("seconds", 1), 3, 60, now.minusSeconds(2 - i), null);
-      await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)).map(Insertion::refusal));
+      inserted = inserted.compose(v -> store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10))
+        .map(Insertion::refusal)).mapEmpty();
     }
-    java.util.List<dev.offload.jobs.Attempt> claimed = await(store.claim("sleep", 2, false, now, "node-a",
-      now.plusSeconds(60)));
-    dev.offload.jobs.Attempt first = claimed.get(0);
-    dev.offload.jobs.Attempt second = claimed.get(1);
-    assertThat(first.row()).isNotEqualTo(second.row());
-    dev.offload.jobs.Attempt misdirected = new dev.offload.jobs.Attempt(first.id(), first.type(), first.attempt(),
-      first.maxAttempts(), first.timeoutSeconds(), first.input(), first.createdAt(), first.requestId(), second.row());
-
-    await(store.finish(java.util.List.of(dev.offload.jobs.Outcome.succeeded(misdirected, null, now))));
-    assertThat(await(store.find(first.id())).state()).isEqualTo(dev.offload.jobs.JobState.RUNNING);
-    assertThat(await(store.find(second.id())).state()).isEqualTo(dev.offload.jobs.JobState.RUNNING);
-
-    await(store.finish(java.util.List.of(dev.offload.jobs.Outcome.succeeded(first, null, now))));
-    assertThat(await(store.find(first.id())).state()).isEqualTo(dev.offload.jobs.JobState.SUCCEEDED);
+    inserted
+      .compose(v -> store.claim("sleep", 2, false, now, "node-a", now.plusSeconds(60)))
+      .compose(claimed -> {
+        first.set(claimed.get(0));
+        second.set(claimed.get(1));
+        ctx.verify(() -> assertThat(first.get().row()).isNotEqualTo(second.get().row()));
+        Attempt misdirected = new Attempt(first.get().id(), first.get().type(), first.get().attempt(),
+          first.get().maxAttempts(), first.get().timeoutSeconds(), first.get().input(), first.get().createdAt(),
+          first.get().requestId(), second.get().row());
+        return store.finish(java.util.List.of(Outcome.succeeded(misdirected, null, now)));
+      })
+      .compose(misdirected -> store.find(first.get().id()))
+      .compose(firstJob -> {
+        ctx.verify(() -> assertThat(firstJob.state()).isEqualTo(JobState.RUNNING));
+        return store.find(second.get().id());
+      })
+      .compose(secondJob -> {
+        ctx.verify(() -> assertThat(secondJob.state()).isEqualTo(JobState.RUNNING));
+        return store.finish(java.util.List.of(Outcome.succeeded(first.get(), null, now)));
+      })
+      .compose(succeeded -> store.find(first.get().id()))
+      .onComplete(ctx.succeeding(firstJob -> ctx.verify(() -> {
+        assertThat(firstJob.state()).isEqualTo(JobState.SUCCEEDED);
+        ctx.completeNow();
+      })));
   }
 
   @Test
-  void reopeningTheFileRecoversWhatWasRunningAtOnce() {
+  void reopeningTheFileRecoversWhatWasRunningAtOnce(VertxTestContext ctx) {
     NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
       .put("seconds", 1), 3, 60, java.time.Instant.now(), null);
-    await(store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)).map(Insertion::refusal));
-    java.time.Instant now = java.time.Instant.now();
-    await(store.claim("sleep", 1, true, now, "node-a", now.plusSeconds(3600)));
-    await(store.close());
-    store = await(open());
-    // Only one process can hold the file: the old lease is void, recovery does not wait for it.
-    assertThat(await(store.recover(java.time.Instant.now()))).isEqualTo(1);
+    store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)).map(Insertion::refusal)
+      .compose(inserted -> {
+        java.time.Instant now = java.time.Instant.now();
+        return store.claim("sleep", 1, true, now, "node-a", now.plusSeconds(3600));
+      })
+      .compose(claimed -> reopen())
+      // Only one process can hold the file: the old lease is void, recovery does not wait for it.
+      .compose(reopened -> store.recover(java.time.Instant.now()))
+      .onComplete(ctx.succeeding(recovered -> ctx.verify(() -> {
+        assertThat(recovered).isEqualTo(1);
+        ctx.completeNow();
+      })));
   }
 }
