@@ -780,29 +780,18 @@ abstract class JobStoreContract {
       })));
   }
 
+  /**
+   * Queues {@code count} sleep jobs of {@code owner}, priority 5, due at {@code runAt}, in one
+   * statement of the store's own SQL (what the write path would take a hundred transactions for).
+   */
+  protected abstract Future<Void> queueBacklog(String owner, int count, Instant runAt);
+
   @Test
-  @Timeout(value = 5, timeUnit = TimeUnit.MINUTES)
+  @Timeout(value = 2, timeUnit = TimeUnit.MINUTES)
   void aFairClaimServesAnotherOwnersJobWhileOneOwnerHasAHundredThousandQueued(VertxTestContext ctx) {
     Admission huge = new Admission(200_000, 200_000);
-    // Ten batches sent together share one transaction (group commit); ten such waves, one after the other.
-    Future<Void> chain = Future.succeededFuture();
-    for (int wave = 0; wave < 10; wave++) {
-      chain = chain.compose(v -> {
-        List<Future<Insertion>> batches = new ArrayList<>();
-        for (int b = 0; b < 10; b++) {
-          List<NewJob> batch = new ArrayList<>(1000);
-          for (int i = 0; i < 1000; i++) {
-            batch.add(scheduled("alice", 5, now.minusSeconds(60)));
-          }
-          batches.add(store.insert(batch, huge));
-        }
-        return Future.all(batches);
-      }).map(done -> {
-        ctx.verify(() -> assertThat(done.<Insertion>list()).allSatisfy(insertion ->
-          assertThat(insertion.refusal()).isNull()));
-        return null;
-      });
-    }
+    // The backlog is written by one SQL statement: the claims are under test here, not the insert path.
+    Future<Void> chain = queueBacklog("alice", 100_000, now.minusSeconds(60));
     NewJob bobs = scheduled("bob", 5, now);
     NewJob bobsNext = scheduled("bob", 5, now);
     Instant at = now.plusSeconds(1);

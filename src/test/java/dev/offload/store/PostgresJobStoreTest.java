@@ -50,6 +50,29 @@ class PostgresJobStoreTest extends JobStoreContract {
         ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(dropped.cause())));
   }
 
+  @Override
+  protected Future<Void> queueBacklog(String owner, int count, Instant runAt) {
+    // The queue-depth trigger updates one counter row per inserted row: 100,000 versions of one row
+    // in one transaction take PostgreSQL a minute. The triggers are off for this one transaction
+    // (session_replication_role), the counter moved once, and the table analyzed, as autovacuum
+    // would within a minute of a bulk load, so that the claims' plans see the backlog.
+    Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)
+      .addProperty("search_path", schema)).using(vertx).build();
+    return pool.withTransaction(connection -> connection.query("SET LOCAL session_replication_role = replica").execute()
+        .compose(off -> connection.preparedQuery("""
+            INSERT INTO jobs (id, owner, type, state, input, max_attempts, timeout_seconds, priority, run_at,
+              created_at, request_id)
+            SELECT gen_random_uuid(), $1, 'sleep', 'queued', '{"seconds":1}', 3, 60, 5, $2, $2, 'req-' || $1
+            FROM generate_series(1, $3)""")
+          .execute(io.vertx.sqlclient.Tuple.of(owner, java.time.OffsetDateTime.ofInstant(runAt, java.time.ZoneOffset.UTC),
+            count)))
+        .compose(inserted -> connection.preparedQuery("UPDATE queue_depth SET queued = queued + $1")
+          .execute(io.vertx.sqlclient.Tuple.of(count)))
+        .compose(counted -> connection.query("ANALYZE jobs").execute()))
+      .transform(filled -> pool.close().transform(closed -> filled.succeeded()
+        ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(filled.cause())));
+  }
+
   @Test
   void theSameIdempotencyKeyFromTwoNodesAtOnceMakesOneJob(VertxTestContext ctx) {
     AtomicReference<SqlJobStore> other = new AtomicReference<>();

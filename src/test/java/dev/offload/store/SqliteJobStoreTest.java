@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -30,6 +31,31 @@ class SqliteJobStoreTest extends JobStoreContract {
   @Override
   protected Future<SqlJobStore> open() {
     return vertx.fileSystem().mkdirs(dir.toString()).compose(v -> SqliteStore.open(vertx, config()));
+  }
+
+  @Override
+  protected Future<Void> queueBacklog(String owner, int count, Instant runAt) {
+    // The store's writer holds the file's write lock while it is open: the backlog is written by a
+    // connection of its own (off the event loop) between a close and a reopen.
+    return store.close().compose(closed -> vertx.executeBlocking(() -> {
+      try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + config().sqliteFile());
+           java.sql.PreparedStatement insert = connection.prepareStatement("""
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+             INSERT INTO jobs (id, owner, type, state, input, max_attempts, timeout_seconds, priority, run_at,
+               created_at, request_id)
+             SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2)
+                 || '-8' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+               ?2, 'sleep', 'queued', '{"seconds":1}', 3, 60, 5, ?3, ?3, 'req-' || ?2 FROM n""")) {
+        insert.setInt(1, count);
+        insert.setString(2, owner);
+        insert.setLong(3, runAt.toEpochMilli());
+        insert.executeUpdate();
+      }
+      return null;
+    })).compose(filled -> open()).map(reopened -> {
+      store = reopened;
+      return null;
+    });
   }
 
   @Test
