@@ -4,14 +4,18 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.offload.app.MainVerticle;
 import dev.offload.dispatch.Dispatcher;
 import dev.offload.support.Scrape;
 import dev.offload.support.TestService;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -19,6 +23,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,13 +41,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class OperationsTest {
 
-  private static HttpResponse<Buffer> management(TestService service, String path) {
-    WebClient client = WebClient.create(service.vertx);
-    try {
-      return await(client.get(service.main().managementPort(), "127.0.0.1", path).send());
-    } finally {
-      client.close();
-    }
+  /** The readiness check on the management port, with each check's outcome. */
+  private static Future<HttpResponse<Buffer>> detailedReadiness(WebClient client, TestService service) {
+    return client.get(service.main().managementPort(), "127.0.0.1", "/health/ready").send();
+  }
+
+  /** {@link TestService#stop}, without blocking: its client closed, its verticles undeployed. */
+  private static Future<Void> stop(TestService service) {
+    service.client.close();
+    return service.vertx.undeploy(service.main().deploymentID());
+  }
+
+  /**
+   * Another instance of the service on {@code config}: the next process on the same data directory.
+   * Deployed from {@code outside}, a context of no deployment: deployed from wherever the chain runs
+   * (a context of the instance just undeployed), it would be refused as that instance's child.
+   */
+  private static Future<MainVerticle> startNext(Context outside, JsonObject config) {
+    MainVerticle next = new MainVerticle(Map.of());
+    Promise<String> deployed = Promise.promise();
+    outside.runOnContext(v -> outside.owner().deployVerticle(next, new DeploymentOptions().setConfig(config))
+      .onComplete(deployed));
+    return deployed.future().map(id -> next);
   }
 
   private static Scrape scrape(TestService service) {
@@ -111,58 +131,106 @@ class OperationsTest {
   }
 
   @Test
-  void drainingTurnsReadinessDownRefusesSubmissionsAndKeepsServingReads(Vertx vertx, @TempDir Path dir) {
+  void drainingTurnsReadinessDownRefusesSubmissionsAndKeepsServingReads(Vertx vertx, VertxTestContext ctx,
+                                                                        @TempDir Path dir) {
     JsonObject config = TestService.baseConfig(dir);
     config.put("shutdown", new JsonObject().put("graceSeconds", 30));
     TestService service = TestService.start(vertx, config);
     String alice = service.token("alice", TestService.READ_WRITE);
+    // TestService's blocking client submits the job and sees it running; the drain and the checks are a chain.
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 1)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(10), "running");
 
-    HttpResponse<Buffer> ready = management(service, "/health/ready");
-    assertThat(ready.statusCode()).isEqualTo(200);
-    assertThat(ready.bodyAsJsonObject().getJsonArray("checks")).extracting(check -> ((JsonObject) check).getString("id"))
-      .containsExactlyInAnyOrder("store", "deployed", "accepting");
-
-    var drained = service.main().drain();
-    HttpResponse<Buffer> publicReady = service.get("/health/ready", null);
-    assertThat(publicReady.statusCode()).isEqualTo(503);
-    assertThat(publicReady.bodyAsJsonObject()).isEqualTo(new JsonObject().put("status", "DOWN"));
-    JsonArray checks = management(service, "/health/ready").bodyAsJsonObject().getJsonArray("checks");
-    assertThat(checks).contains(new JsonObject().put("id", "accepting").put("status", "DOWN"));
-    HttpResponse<Buffer> refused = service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
-      .put("input", new JsonObject().put("seconds", 0)));
-    assertProblem(refused, 503);
-    assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
-    assertThat(service.get("/api/v1/jobs/" + id, alice).statusCode()).isEqualTo(200);
-
-    // The running job finishes within the grace period: nothing goes back to the queue.
-    assertThat(await(drained)).isZero();
-    assertThat(service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject().getString("state")).isEqualTo("succeeded");
-    service.stop();
+    WebClient management = WebClient.create(vertx);
+    Promise<Integer> drained = Promise.promise();
+    detailedReadiness(management, service)
+      .compose(ready -> {
+        ctx.verify(() -> {
+          assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+          assertThat(ready.bodyAsJsonObject().getJsonArray("checks"))
+            .extracting(check -> ((JsonObject) check).getString("id"))
+            .containsExactlyInAnyOrder("store", "deployed", "accepting");
+        });
+        // drain() turns readiness down before it returns: the very next check answers DOWN.
+        service.main().drain().onComplete(drained);
+        return service.request(HttpMethod.GET, "/health/ready", null).send();
+      })
+      .compose(publicReady -> {
+        ctx.verify(() -> {
+          assertThat(publicReady.statusCode()).isEqualTo(503);
+          assertThat(publicReady.bodyAsJsonObject()).isEqualTo(new JsonObject().put("status", "DOWN"));
+        });
+        return detailedReadiness(management, service);
+      })
+      .compose(notReady -> {
+        ctx.verify(() -> assertThat(notReady.bodyAsJsonObject().getJsonArray("checks"))
+          .contains(new JsonObject().put("id", "accepting").put("status", "DOWN")));
+        return service.request(HttpMethod.POST, "/api/v1/jobs", alice).sendJsonObject(new JsonObject()
+          .put("type", "sleep").put("input", new JsonObject().put("seconds", 0)));
+      })
+      .compose(refused -> {
+        ctx.verify(() -> {
+          assertProblem(refused, 503);
+          assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+        });
+        return service.request(HttpMethod.GET, "/api/v1/jobs/" + id, alice).send();
+      })
+      .compose(read -> {
+        ctx.verify(() -> assertThat(read.statusCode()).isEqualTo(200));
+        return drained.future();
+      })
+      .compose(requeued -> {
+        // The running job finishes within the grace period: nothing goes back to the queue.
+        ctx.verify(() -> assertThat(requeued).isZero());
+        return service.request(HttpMethod.GET, "/api/v1/jobs/" + id, alice).send();
+      })
+      .compose(read -> {
+        ctx.verify(() -> assertThat(read.bodyAsJsonObject().getString("state")).isEqualTo("succeeded"));
+        return stop(service);
+      })
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void jobsStillRunningAfterTheGracePeriodGoBackToTheQueueAndTheNextInstanceRunsThem(Vertx vertx, @TempDir Path dir) {
+  void jobsStillRunningAfterTheGracePeriodGoBackToTheQueueAndTheNextInstanceRunsThem(Vertx vertx,
+                                                                                      VertxTestContext ctx,
+                                                                                      @TempDir Path dir) {
     JsonObject config = TestService.baseConfig(dir);
     config.put("shutdown", new JsonObject().put("graceSeconds", 0));
     TestService service = TestService.start(vertx, config);
     String alice = service.token("alice", TestService.READ_WRITE);
+    // TestService's blocking client submits the job and sees it running; the drain and the restart are a chain.
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 2)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(10), "running");
 
-    assertThat(await(service.main().drain())).isEqualTo(1);
-    JsonObject requeued = service.get("/api/v1/jobs/" + id, alice).bodyAsJsonObject();
-    assertThat(requeued.getString("state")).isEqualTo("queued");
-    assertThat(requeued.getJsonObject("error").getString("code")).isEqualTo("interrupted");
-    assertThat(requeued.getInteger("maxAttempts")).as("the interrupted attempt is not used up").isEqualTo(4);
-    service.stop();
-
-    TestService next = TestService.start(vertx, config);
-    JsonObject done = next.awaitState(alice, id, Duration.ofSeconds(15), "succeeded");
-    assertThat(done.getInteger("attempts")).isEqualTo(2);
-    assertThat(done.getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 2));
-    next.stop();
+    WebClient client = WebClient.create(vertx);
+    Context outside = vertx.getOrCreateContext(); // created on the test's thread: belongs to no deployment
+    service.main().drain()
+      .compose(requeued -> {
+        ctx.verify(() -> assertThat(requeued).isEqualTo(1));
+        return service.request(HttpMethod.GET, "/api/v1/jobs/" + id, alice).send();
+      })
+      .compose(read -> {
+        ctx.verify(() -> {
+          JsonObject requeued = read.bodyAsJsonObject();
+          assertThat(requeued.getString("state")).isEqualTo("queued");
+          assertThat(requeued.getJsonObject("error").getString("code")).isEqualTo("interrupted");
+          assertThat(requeued.getInteger("maxAttempts")).as("the interrupted attempt is not used up").isEqualTo(4);
+        });
+        return stop(service);
+      })
+      .compose(stopped -> startNext(outside, config))
+      // A read held by Prefer: wait answers once the next instance has run the job (or after 15 s, as it stands).
+      .compose(next -> client.get(next.httpPort(), "127.0.0.1", "/api/v1/jobs/" + id).bearerTokenAuthentication(alice)
+        .putHeader("Prefer", "wait=15").send()
+        .compose(read -> vertx.undeploy(next.deploymentID()).map(read)))
+      .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
+        JsonObject done = read.bodyAsJsonObject();
+        assertThat(done.getString("state")).as(read.bodyAsString()).isEqualTo("succeeded");
+        assertThat(done.getInteger("attempts")).isEqualTo(2);
+        assertThat(done.getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 2));
+        ctx.completeNow();
+      })));
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.offload.jobs.Caller;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
+import dev.offload.jobs.JobPage;
 import dev.offload.jobs.JobQuery;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobStore;
@@ -20,7 +21,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,13 +59,22 @@ class SchedulerTest {
   private Vertx vertx;
   private String schema;
   private final TestClock clock = new TestClock(Instant.now().truncatedTo(ChronoUnit.MINUTES).plusSeconds(10));
+  /** The first tick of a schedule created at the start: the next minute on the test's clock. */
+  private final Instant firstTick = clock.instant().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
   private final List<JobStore> stores = new ArrayList<>();
+  /** The node a test runs, and the second node on the same store (PostgreSQL only); set by its chain's first step. */
+  private Node node;
+  private Node peer;
 
   @BeforeEach
   void vertx(Vertx vertx) {
     this.vertx = vertx;
   }
 
+  /**
+   * Blocking on purpose: after a failed test, VertxExtension does not wait for an {@code @AfterEach}
+   * that takes a VertxTestContext, and the stores must be closed and the schema dropped all the same.
+   */
   @AfterEach
   void close() {
     stores.forEach(store -> await(store.close()));
@@ -72,102 +84,197 @@ class SchedulerTest {
   }
 
   @Test
-  void twoNodesOnOnePostgresSchemaQueueOneJobPerTick() {
-    schema = TestPostgres.freshSchema(vertx);
-    Node a = node(await(PostgresStore.open(vertx, TestPostgres.config(schema), 5)));
-    Node b = node(await(PostgresStore.open(vertx, TestPostgres.config(schema), 5)));
-    Schedule created = await(a.schedules().create(ALICE, EVERY_MINUTE));
-    Instant firstTick = clock.instant().truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
-    assertThat(created.nextRunAt()).isEqualTo(firstTick);
+  void twoNodesOnOnePostgresSchemaQueueOneJobPerTick(VertxTestContext ctx) {
+    schema = TestPostgres.freshSchema(vertx); // blocking: skips the test when there is no PostgreSQL server
+    int ticks = 3;
+    Checkpoint tickedOnce = ctx.checkpoint(ticks);
+    Checkpoint verified = ctx.checkpoint();
+    PostgresStore.open(vertx, TestPostgres.config(schema), 5)
+      .compose(a -> {
+        node = node(a);
+        return PostgresStore.open(vertx, TestPostgres.config(schema), 5);
+      })
+      .compose(b -> {
+        peer = node(b);
+        return node.schedules().create(ALICE, EVERY_MINUTE);
+      })
+      .compose(created -> {
+        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
+        return Future.all(node.scheduler().fireDue(), peer.scheduler().fireDue());
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired.<Integer>list()).as("nothing is due before the first tick")
+          .containsExactly(0, 0));
+        return tickOnBothNodes(firstTick.plusMillis(200), tickedOnce, ctx);
+      })
+      .compose(v -> tickOnBothNodes(firstTick.plus(1, ChronoUnit.MINUTES).plusMillis(200), tickedOnce, ctx))
+      .compose(v -> tickOnBothNodes(firstTick.plus(2, ChronoUnit.MINUTES).plusMillis(200), tickedOnce, ctx))
+      .compose(v -> Future.all(jobs(node.store()), peer.schedules().get(ALICE, "every-minute")))
+      .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
+        List<Job> jobs = read.resultAt(0);
+        Schedule now = read.resultAt(1);
+        assertThat(jobs).hasSize(ticks).allSatisfy(job -> {
+          assertThat(job.scheduleName()).isEqualTo("every-minute");
+          assertThat(job.owner()).isEqualTo("alice");
+          assertThat(job.type()).isEqualTo("sleep");
+        });
+        assertThat(queuedTicks()).isEqualTo(ticks);
+        assertThat(now.lastRunAt()).isEqualTo(firstTick.plus(2, ChronoUnit.MINUTES));
+        assertThat(now.nextRunAt()).isEqualTo(firstTick.plus(3, ChronoUnit.MINUTES));
+        assertThat(jobs.stream().map(Job::id)).contains(now.lastJobId());
+        verified.flag();
+      })));
+  }
 
-    assertThat(await(Future.all(a.scheduler().fireDue(), b.scheduler().fireDue())).<Integer>list())
-      .as("nothing is due before the first tick").containsExactly(0, 0);
-    for (int tick = 0; tick < 3; tick++) {
-      clock.set(firstTick.plus(tick, ChronoUnit.MINUTES).plusMillis(200));
-      await(Future.all(a.scheduler().fireDue(), b.scheduler().fireDue()));
-    }
-
-    List<Job> jobs = jobs(a.store());
-    assertThat(jobs).hasSize(3).allSatisfy(job -> {
-      assertThat(job.scheduleName()).isEqualTo("every-minute");
-      assertThat(job.owner()).isEqualTo("alice");
-      assertThat(job.type()).isEqualTo("sleep");
+  /** Moves the clock to {@code at} and fires on both nodes at once: the tick queues one job between them. */
+  private Future<Void> tickOnBothNodes(Instant at, Checkpoint tickedOnce, VertxTestContext ctx) {
+    long queuedBefore = queuedTicks();
+    clock.set(at);
+    return Future.all(node.scheduler().fireDue(), peer.scheduler().fireDue()).map(fired -> {
+      ctx.verify(() -> {
+        assertThat(queuedTicks() - queuedBefore).as("jobs queued by the tick due before %s", at).isEqualTo(1);
+        tickedOnce.flag();
+      });
+      return null;
     });
-    assertThat(a.ticks("queued") + b.ticks("queued")).isEqualTo(3);
-    Schedule now = await(b.schedules().get(ALICE, "every-minute"));
-    assertThat(now.lastRunAt()).isEqualTo(firstTick.plus(2, ChronoUnit.MINUTES));
-    assertThat(now.nextRunAt()).isEqualTo(firstTick.plus(3, ChronoUnit.MINUTES));
-    assertThat(jobs.stream().map(Job::id)).contains(now.lastJobId());
+  }
+
+  private long queuedTicks() {
+    return node.ticks("queued") + peer.ticks("queued");
   }
 
   @Test
-  void missedTicksRunOnceAndTheScheduleMovesPastNow() {
-    Node node = sqliteNode();
-    Schedule created = await(node.schedules().create(ALICE, EVERY_MINUTE));
-
-    clock.set(created.nextRunAt().plus(10, ChronoUnit.MINUTES).plusSeconds(30));
-    assertThat(await(node.scheduler().fireDue())).isEqualTo(1);
-    assertThat(await(node.scheduler().fireDue())).as("nothing more is due").isZero();
-
-    assertThat(jobs(node.store())).hasSize(1);
-    assertThat(await(node.schedules().get(ALICE, "every-minute")).nextRunAt())
-      .isEqualTo(created.nextRunAt().plus(11, ChronoUnit.MINUTES));
+  void missedTicksRunOnceAndTheScheduleMovesPastNow(VertxTestContext ctx) {
+    sqliteNode(null)
+      .compose(opened -> {
+        node = opened;
+        return node.schedules().create(ALICE, EVERY_MINUTE);
+      })
+      .compose(created -> {
+        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
+        clock.set(firstTick.plus(10, ChronoUnit.MINUTES).plusSeconds(30));
+        return node.scheduler().fireDue();
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired).isEqualTo(1));
+        return node.scheduler().fireDue();
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired).as("nothing more is due").isZero());
+        return Future.all(jobs(node.store()), node.schedules().get(ALICE, "every-minute"));
+      })
+      .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
+        assertThat(read.<List<Job>>resultAt(0)).hasSize(1);
+        assertThat(read.<Schedule>resultAt(1).nextRunAt()).isEqualTo(firstTick.plus(11, ChronoUnit.MINUTES));
+        ctx.completeNow();
+      })));
   }
 
   @Test
-  void aPausedScheduleQueuesNothingAndResumesAtItsNextTick() {
-    Node node = sqliteNode();
-    Schedule created = await(node.schedules().create(ALICE, EVERY_MINUTE));
-    Schedule paused = await(node.schedules().update(ALICE, "every-minute", new JsonObject().put("paused", true)));
-    assertThat(paused.paused()).isTrue();
-    assertThat(paused.toJson().getString("nextRunAt")).as("a paused schedule has no next run").isNull();
-
-    clock.set(created.nextRunAt().plus(5, ChronoUnit.MINUTES).plusSeconds(1));
-    assertThat(await(node.scheduler().fireDue())).isZero();
-    Schedule resumed = await(node.schedules().update(ALICE, "every-minute", new JsonObject().put("paused", false)));
-    assertThat(resumed.nextRunAt()).as("the ticks missed while paused do not run")
-      .isEqualTo(created.nextRunAt().plus(6, ChronoUnit.MINUTES));
-    assertThat(await(node.scheduler().fireDue())).isZero();
-    assertThat(jobs(node.store())).isEmpty();
-
-    clock.set(resumed.nextRunAt().plusSeconds(1));
-    assertThat(await(node.scheduler().fireDue())).isEqualTo(1);
-    assertThat(jobs(node.store())).hasSize(1);
+  void aPausedScheduleQueuesNothingAndResumesAtItsNextTick(VertxTestContext ctx) {
+    Instant resumesAt = firstTick.plus(6, ChronoUnit.MINUTES);
+    sqliteNode(null)
+      .compose(opened -> {
+        node = opened;
+        return node.schedules().create(ALICE, EVERY_MINUTE);
+      })
+      .compose(created -> {
+        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
+        return node.schedules().update(ALICE, "every-minute", new JsonObject().put("paused", true));
+      })
+      .compose(paused -> {
+        ctx.verify(() -> {
+          assertThat(paused.paused()).isTrue();
+          assertThat(paused.toJson().getString("nextRunAt")).as("a paused schedule has no next run").isNull();
+        });
+        clock.set(firstTick.plus(5, ChronoUnit.MINUTES).plusSeconds(1));
+        return node.scheduler().fireDue();
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired).isZero());
+        return node.schedules().update(ALICE, "every-minute", new JsonObject().put("paused", false));
+      })
+      .compose(resumed -> {
+        ctx.verify(() -> assertThat(resumed.nextRunAt()).as("the ticks missed while paused do not run")
+          .isEqualTo(resumesAt));
+        return node.scheduler().fireDue();
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired).isZero());
+        return jobs(node.store());
+      })
+      .compose(jobs -> {
+        ctx.verify(() -> assertThat(jobs).isEmpty());
+        clock.set(resumesAt.plusSeconds(1));
+        return node.scheduler().fireDue();
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired).isEqualTo(1));
+        return jobs(node.store());
+      })
+      .onComplete(ctx.succeeding(jobs -> ctx.verify(() -> {
+        assertThat(jobs).hasSize(1);
+        ctx.completeNow();
+      })));
   }
 
   @Test
-  void aTickWhoseJobIsStoredAlreadyIsNotQueuedAgain() {
-    Node node = sqliteNode();
-    Schedule created = await(node.schedules().create(ALICE, EVERY_MINUTE));
-    // A node that crashed after the tick's job committed and before the schedule moved on.
-    Instant at = Instant.now();
-    await(node.store().insert(List.of(new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject().put("seconds", 0),
-      3, 60, NewJob.DEFAULT_PRIORITY, at, at, null, null, null, new NewJob.Tick("every-minute", created.nextRunAt()))),
-      new Admission(1000, 1000)));
-
-    clock.set(created.nextRunAt().plusSeconds(1));
-    assertThat(await(node.scheduler().fireDue())).isEqualTo(1);
-
-    assertThat(jobs(node.store())).hasSize(1);
-    assertThat(node.ticks("duplicate")).isEqualTo(1);
-    assertThat(await(node.schedules().get(ALICE, "every-minute")).nextRunAt())
-      .isEqualTo(created.nextRunAt().plus(1, ChronoUnit.MINUTES));
+  void aTickWhoseJobIsStoredAlreadyIsNotQueuedAgain(VertxTestContext ctx) {
+    sqliteNode(null)
+      .compose(opened -> {
+        node = opened;
+        return node.schedules().create(ALICE, EVERY_MINUTE);
+      })
+      .compose(created -> {
+        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
+        // A node that crashed after the tick's job committed and before the schedule moved on.
+        Instant at = Instant.now();
+        return node.store().insert(List.of(new NewJob(UUID.randomUUID(), "alice", "sleep",
+          new JsonObject().put("seconds", 0), 3, 60, NewJob.DEFAULT_PRIORITY, at, at, null, null, null,
+          new NewJob.Tick("every-minute", firstTick))), new Admission(1000, 1000));
+      })
+      .compose(stored -> {
+        clock.set(firstTick.plusSeconds(1));
+        return node.scheduler().fireDue();
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired).isEqualTo(1));
+        return Future.all(jobs(node.store()), node.schedules().get(ALICE, "every-minute"));
+      })
+      .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
+        assertThat(read.<List<Job>>resultAt(0)).hasSize(1);
+        assertThat(node.ticks("duplicate")).isEqualTo(1);
+        assertThat(read.<Schedule>resultAt(1).nextRunAt()).isEqualTo(firstTick.plus(1, ChronoUnit.MINUTES));
+        ctx.completeNow();
+      })));
   }
 
   @Test
-  void aTickWhoseJobIsRefusedIsSkipped() {
-    Node node = sqliteNode(new JsonObject().put("activeJobsPerOwner", 1).put("rate", new JsonObject().put("enabled", false)));
-    Schedule created = await(node.schedules().create(ALICE, EVERY_MINUTE));
-    await(node.jobs().submit(ALICE, new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 60)),
-      null, null));
-
-    clock.set(created.nextRunAt().plusSeconds(1));
-    assertThat(await(node.scheduler().fireDue())).isEqualTo(1);
-
-    assertThat(jobs(node.store())).extracting(Job::scheduleName).containsOnlyNulls();
-    assertThat(node.ticks("refused")).isEqualTo(1);
-    assertThat(await(node.schedules().get(ALICE, "every-minute")).nextRunAt())
-      .isEqualTo(created.nextRunAt().plus(1, ChronoUnit.MINUTES));
+  void aTickWhoseJobIsRefusedIsSkipped(VertxTestContext ctx) {
+    sqliteNode(new JsonObject().put("activeJobsPerOwner", 1).put("rate", new JsonObject().put("enabled", false)))
+      .compose(opened -> {
+        node = opened;
+        return node.schedules().create(ALICE, EVERY_MINUTE);
+      })
+      .compose(created -> {
+        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
+        return node.jobs().submit(ALICE, new JsonObject().put("type", "sleep")
+          .put("input", new JsonObject().put("seconds", 60)), null, null);
+      })
+      .compose(submitted -> {
+        clock.set(firstTick.plusSeconds(1));
+        return node.scheduler().fireDue();
+      })
+      .compose(fired -> {
+        ctx.verify(() -> assertThat(fired).isEqualTo(1));
+        return Future.all(jobs(node.store()), node.schedules().get(ALICE, "every-minute"));
+      })
+      .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
+        assertThat(read.<List<Job>>resultAt(0)).extracting(Job::scheduleName).containsOnlyNulls();
+        assertThat(node.ticks("refused")).isEqualTo(1);
+        assertThat(read.<Schedule>resultAt(1).nextRunAt()).isEqualTo(firstTick.plus(1, ChronoUnit.MINUTES));
+        ctx.completeNow();
+      })));
   }
 
   @Test
@@ -180,22 +287,20 @@ class SchedulerTest {
       .as("Saturday: the next weekday").isEqualTo(Instant.parse("2026-12-07T09:00:00Z"));
   }
 
-  private List<Job> jobs(JobStore store) {
-    return await(store.list(new JobQuery("alice", null, null, 100, null))).items();
+  private Future<List<Job>> jobs(JobStore store) {
+    return store.list(new JobQuery("alice", null, null, 100, null)).map(JobPage::items);
   }
 
-  private Node sqliteNode() {
-    return sqliteNode(null);
-  }
-
-  private Node sqliteNode(JsonObject limits) {
+  /** A node on a SQLite store in the test's directory; {@code limits} replace the base config's when not null. */
+  private Future<Node> sqliteNode(JsonObject limits) {
     JsonObject config = TestService.baseConfig(dir);
     if (limits != null) {
       config.put("limits", limits);
     }
     OffloadConfig settings = OffloadConfig.from(config, Map.of());
-    await(vertx.fileSystem().mkdirs(dir.toString()));
-    return node(await(SqliteStore.open(vertx, settings.store())), settings);
+    return vertx.fileSystem().mkdirs(dir.toString())
+      .compose(v -> SqliteStore.open(vertx, settings.store()))
+      .map(store -> node(store, settings));
   }
 
   private Node node(JobStore store) {
