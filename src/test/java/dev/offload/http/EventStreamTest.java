@@ -5,12 +5,18 @@ import dev.offload.support.EventStreamClient.Event;
 import dev.offload.support.EventStreamClient.Stream;
 import dev.offload.support.TestService;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static dev.offload.support.TestService.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,8 +38,50 @@ class EventStreamTest {
     return TestService.start(vertx, dir, "api", api);
   }
 
-  private static Stream open(TestService service, HttpClient client, String id, String token, String lastEventId) {
-    return await(EventStreamClient.open(client, service.port(), "/api/v1/jobs/" + id + "/events", token, lastEventId));
+  /** The Vert.x of the thousand clients, closed after the test whatever its outcome. */
+  private Vertx clients;
+
+  @AfterEach
+  void closeClients() {
+    if (clients != null) {
+      await(clients.close());
+    }
+  }
+
+  private static Future<Stream> open(TestService service, HttpClient client, String id, String token,
+    String lastEventId) {
+    return EventStreamClient.open(client, service.port(), "/api/v1/jobs/" + id + "/events", token, lastEventId);
+  }
+
+  /**
+   * One checkpoint per expected event, flagged as the stream's events match {@code names} in this
+   * order; other events may come between them.
+   */
+  private static Handler<Event> inOrder(VertxTestContext ctx, String... names) {
+    List<Checkpoint> checkpoints = new ArrayList<>();
+    for (String ignored : names) {
+      checkpoints.add(ctx.checkpoint());
+    }
+    int[] next = {0};
+    return event -> {
+      if (next[0] < names.length && names[next[0]].equals(event.event())) {
+        checkpoints.get(next[0]++).flag();
+      }
+    };
+  }
+
+  /** One checkpoint per expected event: the stream's events are exactly {@code names}, in this order. */
+  private static Handler<Event> exactly(VertxTestContext ctx, String... names) {
+    List<Checkpoint> checkpoints = new ArrayList<>();
+    for (String ignored : names) {
+      checkpoints.add(ctx.checkpoint());
+    }
+    int[] next = {0};
+    return event -> ctx.verify(() -> {
+      assertThat(next[0]).as("events expected: %s; one more: %s", List.of(names), event).isLessThan(names.length);
+      assertThat(event.event()).as("event %d", next[0]).isEqualTo(names[next[0]]);
+      checkpoints.get(next[0]++).flag();
+    });
   }
 
   private static List<String> names(List<Event> events) {
@@ -40,180 +89,253 @@ class EventStreamTest {
   }
 
   @Test
-  void aStreamFollowsAJobFromQueuedToItsEndThenCloses(Vertx vertx, @TempDir Path dir) {
+  void aStreamFollowsAJobFromQueuedToItsEndThenCloses(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     HttpClient client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 3)).getString("id");
+    Handler<Event> expected = inOrder(ctx, "state", "progress", "progress", "state", "done");
+    Checkpoint closed = ctx.checkpoint();
 
-    Stream stream = open(service, client, id, alice, null);
-    assertThat(stream.status()).isEqualTo(200);
-    assertThat(stream.response.getHeader("Content-Type")).startsWith("text/event-stream");
-    await(stream.ended());
-
-    List<Event> events = stream.events();
-    List<String> names = names(events);
-    assertThat(names.get(0)).isEqualTo("state");
-    assertThat(names).containsSubsequence("state", "progress", "progress", "state", "done");
-    assertThat(names.get(names.size() - 1)).isEqualTo("done");
-    List<String> states = events.stream().filter(e -> e.event().equals("state"))
-      .map(e -> e.json().getString("state")).toList();
-    assertThat(states).contains("running").endsWith("succeeded");
-    assertThat(states.get(0)).isIn("queued", "running");
-    Event last = events.get(events.size() - 2);
-    assertThat(last.json().getString("id")).isEqualTo(id);
-    assertThat(last.json().getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 3));
-    List<Double> progress = events.stream().filter(e -> e.event().equals("progress"))
-      .map(e -> e.json().getDouble("progress")).toList();
-    assertThat(progress).isSorted().allSatisfy(p -> assertThat(p).isBetween(0.0, 1.0));
-    // Every event has an id, increasing, so a client can resume from the last it saw.
-    assertThat(events).extracting(Event::id).doesNotContainNull();
-    List<Long> ids = events.stream().map(e -> Long.parseLong(e.id())).toList();
-    assertThat(ids).isSorted().doesNotHaveDuplicates();
-    assertThat(stream.retry()).isEqualTo(String.valueOf(EventStream.RETRY_MILLIS));
+    open(service, client, id, alice, null).onComplete(ctx.succeeding(stream -> ctx.verify(() -> {
+      assertThat(stream.status()).isEqualTo(200);
+      assertThat(stream.response.getHeader("Content-Type")).startsWith("text/event-stream");
+      stream.eventHandler(expected);
+      stream.ended().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+        List<Event> events = stream.events();
+        List<String> names = names(events);
+        assertThat(names.get(0)).isEqualTo("state");
+        assertThat(names).containsSubsequence("state", "progress", "progress", "state", "done");
+        assertThat(names.get(names.size() - 1)).isEqualTo("done");
+        List<String> states = events.stream().filter(e -> e.event().equals("state"))
+          .map(e -> e.json().getString("state")).toList();
+        assertThat(states).contains("running").endsWith("succeeded");
+        assertThat(states.get(0)).isIn("queued", "running");
+        Event last = events.get(events.size() - 2);
+        assertThat(last.json().getString("id")).isEqualTo(id);
+        assertThat(last.json().getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 3));
+        List<Double> progress = events.stream().filter(e -> e.event().equals("progress"))
+          .map(e -> e.json().getDouble("progress")).toList();
+        assertThat(progress).isSorted().allSatisfy(p -> assertThat(p).isBetween(0.0, 1.0));
+        // Every event has an id, increasing, so a client can resume from the last it saw.
+        assertThat(events).extracting(Event::id).doesNotContainNull();
+        List<Long> ids = events.stream().map(e -> Long.parseLong(e.id())).toList();
+        assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(stream.retry()).isEqualTo(String.valueOf(EventStream.RETRY_MILLIS));
+        closed.flag();
+      })));
+    })));
   }
 
   @Test
-  void aClientThatReconnectsWithLastEventIdGetsWhatItMissed(Vertx vertx, @TempDir Path dir) {
+  void aClientThatReconnectsWithLastEventIdGetsWhatItMissed(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     HttpClient client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 2)).getString("id");
+    Checkpoint firstState = ctx.checkpoint();
+    Handler<Event> missed = exactly(ctx, "state", "done");
+    Checkpoint closed = ctx.checkpoint();
 
-    Stream first = open(service, client, id, alice, null);
-    Event seen = await(first.next(e -> e.event().equals("state")));
-    await(first.close());
-    // The job goes on, and finishes, while nobody listens.
-    service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
-
-    Stream again = open(service, client, id, alice, seen.id());
-    await(again.ended());
-
-    List<Event> events = again.events();
-    assertThat(names(events)).containsExactly("state", "done");
-    assertThat(events.get(0).json().getString("state")).isEqualTo("succeeded");
-    assertThat(events.get(0).json().getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 2));
-    assertThat(Long.parseLong(events.get(0).id())).isGreaterThan(Long.parseLong(seen.id()));
+    Future<Event> seen = open(service, client, id, alice, null)
+      .compose(first -> first.next(e -> e.event().equals("state")).compose(event -> first.close().map(event)))
+      .andThen(ctx.succeeding(event -> firstState.flag()));
+    seen
+      // The job goes on, and finishes, while nobody listens.
+      .compose(event -> vertx.executeBlocking(() -> service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded")))
+      .compose(job -> open(service, client, id, alice, seen.result().id()))
+      .onComplete(ctx.succeeding(again -> {
+        again.eventHandler(missed);
+        again.ended().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          List<Event> events = again.events();
+          assertThat(names(events)).containsExactly("state", "done");
+          assertThat(events.get(0).json().getString("state")).isEqualTo("succeeded");
+          assertThat(events.get(0).json().getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 2));
+          assertThat(Long.parseLong(events.get(0).id())).isGreaterThan(Long.parseLong(seen.result().id()));
+          closed.flag();
+        })));
+      }));
   }
 
   @Test
-  void aStreamOfAFinishedJobSendsItsStateAndClosesAtOnce(Vertx vertx, @TempDir Path dir) {
+  void aStreamOfAFinishedJobSendsItsStateAndClosesAtOnce(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     HttpClient client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
+    Handler<Event> expected = exactly(ctx, "state", "done");
+    Checkpoint closed = ctx.checkpoint();
 
-    Stream stream = open(service, client, id, alice, null);
-    await(stream.ended());
-
-    assertThat(names(stream.events())).containsExactly("state", "done");
-    assertThat(stream.events().get(1).json()).isEqualTo(new JsonObject().put("state", "succeeded"));
+    open(service, client, id, alice, null).onComplete(ctx.succeeding(stream -> {
+      stream.eventHandler(expected);
+      stream.ended().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+        assertThat(names(stream.events())).containsExactly("state", "done");
+        assertThat(stream.events().get(1).json()).isEqualTo(new JsonObject().put("state", "succeeded"));
+        closed.flag();
+      })));
+    }));
   }
 
   @Test
-  void anotherOwnersJobIsNotFound(Vertx vertx, @TempDir Path dir) {
+  void anotherOwnersJobIsNotFound(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String bob = service.token("bob", TestService.READ_WRITE);
     HttpClient client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 30)).getString("id");
+    Checkpoint notBobs = ctx.checkpoint();
+    Checkpoint noSuchJob = ctx.checkpoint();
 
-    Stream stream = open(service, client, id, bob, null);
-    await(stream.ended());
-
-    assertThat(stream.status()).isEqualTo(404);
-    assertThat(stream.response.getHeader("Content-Type")).isEqualTo("application/problem+json");
-    assertThat(stream.events()).isEmpty();
-    assertThat(open(service, client, "not-a-job", alice, null).status()).isEqualTo(404);
+    open(service, client, id, bob, null).onComplete(ctx.succeeding(stream -> {
+      stream.eventHandler(event -> ctx.failNow(new AssertionError("an event for another owner: " + event)));
+      stream.ended().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+        assertThat(stream.status()).isEqualTo(404);
+        assertThat(stream.response.getHeader("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(stream.events()).isEmpty();
+        notBobs.flag();
+      })));
+    }));
+    open(service, client, "not-a-job", alice, null).onComplete(ctx.succeeding(stream -> ctx.verify(() -> {
+      assertThat(stream.status()).isEqualTo(404);
+      noSuchJob.flag();
+    })));
   }
 
   @Test
-  void aCancelledJobEndsItsStream(Vertx vertx, @TempDir Path dir) {
+  void aCancelledJobEndsItsStream(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     HttpClient client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(10), "running");
+    Handler<Event> expected = inOrder(ctx, "state", "state", "done");
+    Checkpoint cancelSent = ctx.checkpoint();
+    Checkpoint closed = ctx.checkpoint();
 
-    Stream stream = open(service, client, id, alice, null);
-    await(stream.next(e -> e.event().equals("state")));
-    service.delete("/api/v1/jobs/" + id, alice);
-    await(stream.ended());
-
-    List<Event> states = stream.events().stream().filter(e -> e.event().equals("state")).toList();
-    assertThat(states.get(states.size() - 1).json().getString("state")).isEqualTo("cancelled");
-    assertThat(names(stream.events())).endsWith("done");
+    open(service, client, id, alice, null).onComplete(ctx.succeeding(stream -> {
+      stream.eventHandler(expected);
+      stream.next(e -> e.event().equals("state"))
+        .compose(first -> service.request(HttpMethod.DELETE, "/api/v1/jobs/" + id, alice).send())
+        .onComplete(ctx.succeeding(response -> cancelSent.flag()));
+      stream.ended().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+        List<Event> states = stream.events().stream().filter(e -> e.event().equals("state")).toList();
+        assertThat(states.get(states.size() - 1).json().getString("state")).isEqualTo("cancelled");
+        assertThat(names(stream.events())).endsWith("done");
+        closed.flag();
+      })));
+    }));
   }
 
   @Test
-  void heartbeatsKeepTheStreamAliveAndItEndsAtItsTimeLimitWithARetryHint(Vertx vertx, @TempDir Path dir) {
+  void heartbeatsKeepTheStreamAliveAndItEndsAtItsTimeLimitWithARetryHint(Vertx vertx, VertxTestContext ctx,
+    @TempDir Path dir) {
     TestService service = start(vertx, dir, new JsonObject().put("heartbeatSeconds", 1).put("maxStreamSeconds", 3));
     String alice = service.token("alice", TestService.READ_WRITE);
     HttpClient client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
+    Checkpoint heartbeat = ctx.laxCheckpoint();
+    Checkpoint timeLimit = ctx.checkpoint();
+    Checkpoint released = ctx.checkpoint();
 
-    Stream stream = open(service, client, id, alice, null);
-    await(stream.ended());
-
-    assertThat(stream.comments()).contains("heartbeat");
-    assertThat(stream.comments()).anyMatch(c -> c.contains("time limit"));
-    assertThat(stream.retry()).isEqualTo(String.valueOf(EventStream.RETRY_MILLIS));
-    assertThat(names(stream.events())).doesNotContain("done");
-    assertThat(TestService.poll(() -> service.scrape().value("offload_http_streams"), n -> n == 0,
-      Duration.ofSeconds(10))).isEqualTo(0.0);
+    open(service, client, id, alice, null).onComplete(ctx.succeeding(stream -> {
+      stream.commentHandler(comment -> {
+        if (comment.equals("heartbeat")) {
+          heartbeat.flag();
+        } else if (comment.contains("time limit")) {
+          timeLimit.flag();
+        }
+      });
+      stream.ended()
+        .andThen(ctx.succeeding(v -> ctx.verify(() -> {
+          assertThat(stream.comments()).contains("heartbeat");
+          assertThat(stream.comments()).anyMatch(c -> c.contains("time limit"));
+          assertThat(stream.retry()).isEqualTo(String.valueOf(EventStream.RETRY_MILLIS));
+          assertThat(names(stream.events())).doesNotContain("done");
+        })))
+        .compose(v -> vertx.executeBlocking(() -> TestService.poll(
+          () -> service.scrape().value("offload_http_streams"), n -> n == 0, Duration.ofSeconds(10))))
+        .onComplete(ctx.succeeding(open -> ctx.verify(() -> {
+          assertThat(open).as("streams still open on the node").isEqualTo(0.0);
+          released.flag();
+        })));
+    }));
   }
 
   @Test
-  void streamsAreBoundedPerOwnerAndClosingOneFreesItsPlace(Vertx vertx, @TempDir Path dir) {
+  void streamsAreBoundedPerOwnerAndClosingOneFreesItsPlace(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, new JsonObject().put("maxStreamsPerOwner", 1));
     String alice = service.token("alice", TestService.READ_WRITE);
     HttpClient client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
+    Checkpoint admitted = ctx.checkpoint();
+    Checkpoint refused = ctx.checkpoint();
+    Checkpoint freed = ctx.checkpoint();
 
-    Stream first = open(service, client, id, alice, null);
-    assertThat(first.status()).isEqualTo(200);
-    Stream second = open(service, client, id, alice, null);
-    assertThat(second.status()).isEqualTo(429);
-    assertThat(second.response.getHeader("Retry-After")).isEqualTo("1");
-
-    await(first.close());
-    assertThat(TestService.poll(() -> open(service, client, id, alice, null).status(), status -> status == 200,
-      Duration.ofSeconds(10))).isEqualTo(200);
+    open(service, client, id, alice, null)
+      .andThen(ctx.succeeding(first -> ctx.verify(() -> {
+        assertThat(first.status()).isEqualTo(200);
+        admitted.flag();
+      })))
+      .compose(first -> open(service, client, id, alice, null)
+        .andThen(ctx.succeeding(second -> ctx.verify(() -> {
+          assertThat(second.status()).isEqualTo(429);
+          assertThat(second.response.getHeader("Retry-After")).isEqualTo("1");
+          refused.flag();
+        })))
+        .compose(second -> first.close()))
+      .compose(v -> vertx.executeBlocking(() -> TestService.poll(
+        () -> await(open(service, client, id, alice, null)).status(), status -> status == 200, Duration.ofSeconds(10))))
+      .onComplete(ctx.succeeding(status -> ctx.verify(() -> {
+        assertThat(status).isEqualTo(200);
+        freed.flag();
+      })));
   }
 
   @Test
-  void aThousandOpenStreamsKeepTheEventLoopResponsive(Vertx vertx, @TempDir Path dir) {
+  @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
+  void aThousandOpenStreamsKeepTheEventLoopResponsive(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, new JsonObject().put("maxStreamsPerOwner", 2000));
     String alice = service.token("alice", TestService.READ_WRITE);
     List<String> jobs = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       jobs.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 8)).getString("id"));
     }
+    Checkpoint finished = ctx.checkpoint(1000);
+    Checkpoint allOpen = ctx.checkpoint();
+    Checkpoint onTime = ctx.checkpoint();
     // The clients run on a Vert.x of their own: the lag measured is the service's, not theirs.
-    Vertx clients = Vertx.vertx();
-    try {
-      HttpClient client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1000));
-      List<Future<Stream>> opening = new ArrayList<>();
-      for (int i = 0; i < 1000; i++) {
-        opening.add(EventStreamClient.open(client, service.port(), "/api/v1/jobs/" + jobs.get(i % 10) + "/events",
-          alice, null));
-      }
-      List<Stream> streams = await(Future.all(opening)).list();
-      assertThat(streams).allSatisfy(stream -> assertThat(stream.status()).isEqualTo(200));
-      assertThat(TestService.poll(() -> service.scrape().value("offload_http_streams"), n -> n == 1000,
-        Duration.ofSeconds(20))).isEqualTo(1000.0);
-
-      // While the jobs report progress to all of them, and then finish, the loop stays on time.
-      double[] worst = {0};
-      TestService.poll(() -> service.scrape().max("offload_event_loop_lag_seconds"), lag -> {
-        worst[0] = Math.max(worst[0], lag);
-        return streams.stream().allMatch(stream -> stream.ended().isComplete());
-      }, Duration.ofSeconds(60));
-      assertThat(streams).allSatisfy(stream -> assertThat(names(stream.events())).endsWith("state", "done"));
-      assertThat(worst[0]).as("worst event-loop lag, seconds").isLessThan(0.050);
-    } finally {
-      await(clients.close());
+    clients = Vertx.vertx();
+    HttpClient client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1000));
+    List<Future<Stream>> opening = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      opening.add(open(service, client, jobs.get(i % 10), alice, null)
+        .andThen(ctx.succeeding(stream -> stream.ended().onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertThat(names(stream.events())).endsWith("state", "done");
+          finished.flag();
+        }))))));
     }
+    Future.all(opening).map(all -> all.<Stream>list())
+      .andThen(ctx.succeeding(streams -> ctx.verify(() ->
+        assertThat(streams).allSatisfy(stream -> assertThat(stream.status()).isEqualTo(200)))))
+      .compose(streams -> vertx.executeBlocking(() -> TestService.poll(
+          () -> service.scrape().value("offload_http_streams"), n -> n == 1000, Duration.ofSeconds(20)))
+        .andThen(ctx.succeeding(held -> ctx.verify(() -> {
+          assertThat(held).as("streams open on the node").isEqualTo(1000.0);
+          allOpen.flag();
+        })))
+        // While the jobs report progress to all of them, and then finish, the loop stays on time.
+        .compose(held -> vertx.executeBlocking(() -> {
+          double[] worst = {0};
+          TestService.poll(() -> service.scrape().max("offload_event_loop_lag_seconds"), lag -> {
+            worst[0] = Math.max(worst[0], lag);
+            return streams.stream().allMatch(stream -> stream.ended().isComplete());
+          }, Duration.ofSeconds(60));
+          return worst[0];
+        })))
+      .onComplete(ctx.succeeding(worst -> ctx.verify(() -> {
+        assertThat(worst).as("worst event-loop lag, seconds").isLessThan(0.050);
+        onTime.flag();
+      })));
   }
 }

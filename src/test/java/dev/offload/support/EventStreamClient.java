@@ -1,6 +1,7 @@
 package dev.offload.support;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
@@ -44,6 +45,8 @@ public final class EventStreamClient {
     private final List<Event> events = new ArrayList<>();
     private final List<String> comments = new ArrayList<>();
     private final List<Waiter> waiters = new ArrayList<>();
+    private final List<Handler<Event>> eventHandlers = new ArrayList<>();
+    private final List<Handler<String>> commentHandlers = new ArrayList<>();
     private final Promise<Void> ended = Promise.promise();
     private final StringBuilder pending = new StringBuilder();
     private String retry;
@@ -93,6 +96,23 @@ public final class EventStreamClient {
       return promise.future();
     }
 
+    /**
+     * Calls {@code handler} with every event of the stream, in order: those already received at
+     * once, then each as it comes (on the client's event loop).
+     */
+    public synchronized Stream eventHandler(Handler<Event> handler) {
+      events.forEach(handler::handle);
+      eventHandlers.add(handler);
+      return this;
+    }
+
+    /** Calls {@code handler} with every comment line ({@code :} stripped), those already received first. */
+    public synchronized Stream commentHandler(Handler<String> handler) {
+      comments.forEach(handler::handle);
+      commentHandlers.add(handler);
+      return this;
+    }
+
     /** Closes the connection, as a client that goes away. */
     public Future<Void> close() {
       return response.request().connection().close();
@@ -114,7 +134,9 @@ public final class EventStreamClient {
       StringBuilder data = null;
       for (String line : block.split("\n", -1)) {
         if (line.startsWith(":")) {
-          comments.add(line.substring(1).trim());
+          String comment = line.substring(1).trim();
+          comments.add(comment);
+          commentHandlers.forEach(handler -> handler.handle(comment));
           continue;
         }
         int colon = line.indexOf(':');
@@ -133,6 +155,7 @@ public final class EventStreamClient {
         Event event = new Event(id, name, data.toString());
         events.add(event);
         waiters.removeIf(waiter -> waiter.wanted().test(event) && waiter.promise().tryComplete(event));
+        eventHandlers.forEach(handler -> handler.handle(event));
       }
     }
   }
