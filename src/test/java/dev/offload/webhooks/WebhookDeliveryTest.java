@@ -1,13 +1,23 @@
 package dev.offload.webhooks;
 
+import dev.offload.support.Scrape;
 import dev.offload.support.TestService;
 import dev.offload.support.WebhookReceiver;
+import dev.offload.support.WebhookReceiver.Received;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,11 +26,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.offload.support.ProblemAssert.assertProblem;
+import static dev.offload.support.TestService.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Completion webhooks end to end: a real service, a real receiver on loopback, the published signature scheme. */
+/**
+ * Completion webhooks end to end: a real service, a receiver the test runs on loopback, the
+ * published signature scheme. Each delivery the receiver gets flags a {@link Checkpoint}; what the
+ * service recorded of it is read once its delivery has ended.
+ */
 @ExtendWith(VertxExtension.class)
 class WebhookDeliveryTest {
   private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -36,6 +54,51 @@ class WebhookDeliveryTest {
     return TestService.start(vertx, dir, "webhooks", webhooks);
   }
 
+  /** The receiver: every request it was sent, in order. */
+  private record Receiver(HttpServer server, List<Received> received) {
+    String url() {
+      return "http://127.0.0.1:" + server.actualPort() + "/hooks/offload";
+    }
+  }
+
+  /**
+   * Listens on 127.0.0.1, answers 500 to the first {@code failures} requests and 200 to the
+   * others, keeps each, and hands it to {@code delivered} once answered.
+   */
+  private static Receiver receive(Vertx vertx, int failures, Handler<Received> delivered) {
+    List<Received> received = new CopyOnWriteArrayList<>();
+    AtomicInteger failuresLeft = new AtomicInteger(failures);
+    HttpServer server = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+      Received delivery = new Received(MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), body.toString());
+      received.add(delivery);
+      request.response().setStatusCode(failuresLeft.getAndDecrement() > 0 ? 500 : 200).end();
+      delivered.handle(delivery);
+    }));
+    await(server.listen(0, "127.0.0.1"));
+    return new Receiver(server, received);
+  }
+
+  /**
+   * Runs blocking {@code work} (a {@link TestService#poll}, the blocking client) on a thread of its
+   * own, and completes on a Vert.x context: never on an event loop, nor on a Vert.x worker, where
+   * the blocking client refuses to wait.
+   */
+  private static <T> Future<T> blocking(Vertx vertx, Callable<T> work) {
+    Context context = vertx.getOrCreateContext();
+    Promise<T> done = Promise.promise();
+    Thread thread = new Thread(() -> {
+      try {
+        T value = work.call();
+        context.runOnContext(v -> done.complete(value));
+      } catch (Throwable failure) {
+        context.runOnContext(v -> done.fail(failure));
+      }
+    }, "blocking test step");
+    thread.setDaemon(true);
+    thread.start();
+    return done.future();
+  }
+
   private static String submit(TestService service, String token, int seconds, String url) {
     HttpResponse<Buffer> response = service.post("/api/v1/jobs", token, new JsonObject().put("type", "sleep")
       .put("input", new JsonObject().put("seconds", seconds)).put("callback", new JsonObject().put("url", url)));
@@ -45,7 +108,7 @@ class WebhookDeliveryTest {
     return response.bodyAsJsonObject().getString("id");
   }
 
-  /** The job once its callback's delivery has ended (delivered or failed). */
+  /** The job once its callback's delivery has ended (delivered or failed): blocking, so never on an event loop. */
   private static JsonObject delivery(TestService service, String token, String id) {
     JsonObject job = TestService.poll(() -> service.get("/api/v1/jobs/" + id, token).bodyAsJsonObject(),
       j -> !"pending".equals(j.getJsonObject("callback").getString("state")), Duration.ofSeconds(20));
@@ -53,55 +116,94 @@ class WebhookDeliveryTest {
     return job;
   }
 
+  /** What the service recorded once the delivery ended: the job, and its metrics. */
+  private record Outcome(JsonObject job, Scrape metrics) {
+    JsonObject callback() {
+      return job.getJsonObject("callback");
+    }
+  }
+
+  /** Waits, on a worker thread, for the job's delivery to end, and reads the job and the metrics. */
+  private static Future<Outcome> outcome(Vertx vertx, TestService service, String token, String id) {
+    return blocking(vertx, () -> new Outcome(delivery(service, token, id), service.scrape()));
+  }
+
   @Test
-  void aFinishedJobIsPostedSignedByThePublishedScheme(Vertx vertx, @TempDir Path dir) {
-    WebhookReceiver receiver = WebhookReceiver.start(vertx, 0);
+  void aFinishedJobIsPostedSignedByThePublishedScheme(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+    Checkpoint delivered = ctx.checkpoint();
+    Checkpoint recorded = ctx.checkpoint();
+    Receiver receiver = receive(vertx, 0, request -> ctx.verify(() -> {
+      assertThat(WebhookReceiver.verify(request, SECRET)).as("signature").isTrue();
+      assertThat(WebhookReceiver.verify(request, NEXT_SECRET)).as("signature by another secret").isFalse();
+      assertThat(Long.parseLong(request.headers().get("webhook-timestamp")))
+        .isBetween(Instant.now().getEpochSecond() - 60, Instant.now().getEpochSecond() + 1);
+      assertThat(request.headers().get("Content-Type")).isEqualTo("application/json");
+      assertThat(request.json().getString("type")).isEqualTo("job.succeeded");
+      delivered.flag();
+    }));
     TestService service = start(vertx, dir, true, 10, SECRET);
     String alice = service.token("alice", TestService.READ_WRITE);
 
     String id = submit(service, alice, 0, receiver.url());
-    JsonObject job = delivery(service, alice, id);
 
-    assertThat(job.getJsonObject("callback").getString("state")).isEqualTo("delivered");
-    assertThat(job.getJsonObject("callback").getInteger("attempts")).isEqualTo(1);
-    WebhookReceiver.Received request = receiver.received().get(0);
-    assertThat(receiver.received()).hasSize(1);
-    assertThat(WebhookReceiver.verify(request, SECRET)).as("signature").isTrue();
-    assertThat(WebhookReceiver.verify(request, NEXT_SECRET)).as("signature by another secret").isFalse();
-    assertThat(request.headers().get("webhook-id"))
-      .isEqualTo(id + "_" + Instant.parse(job.getString("finishedAt")).toEpochMilli());
-    assertThat(Long.parseLong(request.headers().get("webhook-timestamp")))
-      .isBetween(Instant.now().getEpochSecond() - 60, Instant.now().getEpochSecond() + 1);
-    assertThat(request.headers().get("Content-Type")).isEqualTo("application/json");
-    JsonObject payload = request.json();
-    assertThat(payload.getString("type")).isEqualTo("job.succeeded");
-    assertThat(payload.getJsonObject("data").getString("id")).isEqualTo(id);
-    assertThat(payload.getJsonObject("data").getJsonObject("result")).isEqualTo(new JsonObject().put("sleptSeconds", 0));
-    assertThat(service.scrape().value("offload_webhooks_attempts_total", "outcome", "delivered")).isEqualTo(1.0);
-    assertThat(service.scrape().value("offload_webhooks_delivery_latency_seconds_count")).isEqualTo(1.0);
+    outcome(vertx, service, alice, id).onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+      JsonObject job = outcome.job();
+      assertThat(outcome.callback().getString("state")).isEqualTo("delivered");
+      assertThat(outcome.callback().getInteger("attempts")).isEqualTo(1);
+      assertThat(receiver.received()).hasSize(1);
+      Received request = receiver.received().get(0);
+      assertThat(request.headers().get("webhook-id"))
+        .isEqualTo(id + "_" + Instant.parse(job.getString("finishedAt")).toEpochMilli());
+      JsonObject payload = request.json();
+      assertThat(payload.getJsonObject("data").getString("id")).isEqualTo(id);
+      assertThat(payload.getJsonObject("data").getJsonObject("result"))
+        .isEqualTo(new JsonObject().put("sleptSeconds", 0));
+      assertThat(outcome.metrics().value("offload_webhooks_attempts_total", "outcome", "delivered")).isEqualTo(1.0);
+      assertThat(outcome.metrics().value("offload_webhooks_delivery_latency_seconds_count")).isEqualTo(1.0);
+      recorded.flag();
+    })));
   }
 
   @Test
-  void aReceiverThatFailsThreeTimesGetsTheJobAtTheFourthAttempt(Vertx vertx, @TempDir Path dir) {
-    WebhookReceiver receiver = WebhookReceiver.start(vertx, 3);
+  void aReceiverThatFailsThreeTimesGetsTheJobAtTheFourthAttempt(Vertx vertx, VertxTestContext ctx,
+    @TempDir Path dir) {
+    Checkpoint delivered = ctx.checkpoint(4);
+    Checkpoint recorded = ctx.checkpoint();
+    Receiver receiver = receive(vertx, 3, request -> ctx.verify(() -> {
+      assertThat(WebhookReceiver.verify(request, SECRET)).as("signature").isTrue();
+      delivered.flag();
+    }));
     TestService service = start(vertx, dir, true, 10, SECRET);
     String alice = service.token("alice", TestService.READ_WRITE);
 
     String id = submit(service, alice, 0, receiver.url());
-    JsonObject job = delivery(service, alice, id);
 
-    assertThat(job.getJsonObject("callback").getString("state")).isEqualTo("delivered");
-    assertThat(job.getJsonObject("callback").getInteger("attempts")).isEqualTo(4);
-    assertThat(receiver.received()).hasSize(4)
-      .allSatisfy(request -> assertThat(request.headers().get("webhook-id"))
-        .isEqualTo(receiver.received().get(0).headers().get("webhook-id")).startsWith(id + "_"))
-      .allSatisfy(request -> assertThat(WebhookReceiver.verify(request, SECRET)).isTrue());
-    assertThat(service.scrape().value("offload_webhooks_attempts_total", "outcome", "retried")).isEqualTo(3.0);
+    outcome(vertx, service, alice, id).onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+      assertThat(outcome.callback().getString("state")).isEqualTo("delivered");
+      assertThat(outcome.callback().getInteger("attempts")).isEqualTo(4);
+      assertThat(receiver.received()).hasSize(4)
+        .allSatisfy(request -> assertThat(request.headers().get("webhook-id"))
+          .isEqualTo(receiver.received().get(0).headers().get("webhook-id")).startsWith(id + "_"))
+        .allSatisfy(request -> assertThat(WebhookReceiver.verify(request, SECRET)).isTrue());
+      assertThat(outcome.metrics().value("offload_webhooks_attempts_total", "outcome", "retried")).isEqualTo(3.0);
+      recorded.flag();
+    })));
   }
 
   @Test
-  void aJobRetriedByItsOwnerDeliversItsNextOutcomeAsANewMessage(Vertx vertx, @TempDir Path dir) {
-    WebhookReceiver receiver = WebhookReceiver.start(vertx, 0);
+  void aJobRetriedByItsOwnerDeliversItsNextOutcomeAsANewMessage(Vertx vertx, VertxTestContext ctx,
+    @TempDir Path dir) {
+    List<String> types = List.of("job.cancelled", "job.succeeded");
+    List<Checkpoint> deliveredInOrder = List.of(ctx.checkpoint(), ctx.checkpoint());
+    Checkpoint recorded = ctx.checkpoint();
+    AtomicInteger next = new AtomicInteger();
+    Receiver receiver = receive(vertx, 0, request -> ctx.verify(() -> {
+      int n = next.getAndIncrement();
+      assertThat(n).as("deliveries expected: %s; one more: %s", types, request.body()).isLessThan(types.size());
+      assertThat(request.json().getString("type")).as("delivery %d", n).isEqualTo(types.get(n));
+      assertThat(WebhookReceiver.verify(request, SECRET)).as("signature").isTrue();
+      deliveredInOrder.get(n).flag();
+    }));
     TestService service = start(vertx, dir, true, 10, SECRET);
     String alice = service.token("alice", TestService.READ_WRITE);
     HttpResponse<Buffer> submitted = service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
@@ -115,56 +217,77 @@ class WebhookDeliveryTest {
     assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(202);
     assertThat(retried.bodyAsJsonObject().getJsonObject("callback").getString("state")).isEqualTo("pending");
     service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
-    JsonObject job = delivery(service, alice, id);
 
-    assertThat(job.getJsonObject("callback").getString("state")).isEqualTo("delivered");
-    assertThat(receiver.received()).extracting(request -> request.json().getString("type"))
-      .containsExactly("job.cancelled", "job.succeeded");
-    assertThat(receiver.received()).extracting(request -> request.headers().get("webhook-id"))
-      .as("two outcomes, two messages").doesNotHaveDuplicates().allSatisfy(msg -> assertThat(msg).startsWith(id + "_"));
-    assertThat(receiver.received()).allSatisfy(request -> assertThat(WebhookReceiver.verify(request, SECRET)).isTrue());
+    outcome(vertx, service, alice, id).onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+      assertThat(outcome.callback().getString("state")).isEqualTo("delivered");
+      assertThat(receiver.received()).extracting(request -> request.json().getString("type"))
+        .containsExactly("job.cancelled", "job.succeeded");
+      assertThat(receiver.received()).extracting(request -> request.headers().get("webhook-id"))
+        .as("two outcomes, two messages").doesNotHaveDuplicates()
+        .allSatisfy(msg -> assertThat(msg).startsWith(id + "_"));
+      assertThat(receiver.received())
+        .allSatisfy(request -> assertThat(WebhookReceiver.verify(request, SECRET)).isTrue());
+      recorded.flag();
+    })));
   }
 
   @Test
-  void aDeliveryThatNeverSucceedsFailsAfterItsAttempts(Vertx vertx, @TempDir Path dir) {
-    WebhookReceiver receiver = WebhookReceiver.start(vertx, 1000);
+  void aDeliveryThatNeverSucceedsFailsAfterItsAttempts(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+    Checkpoint attempted = ctx.checkpoint(2);
+    Checkpoint recorded = ctx.checkpoint();
+    Receiver receiver = receive(vertx, 1000, request -> attempted.flag());
     TestService service = start(vertx, dir, true, 2, SECRET);
     String alice = service.token("alice", TestService.READ_WRITE);
 
-    JsonObject job = delivery(service, alice, submit(service, alice, 0, receiver.url()));
+    String id = submit(service, alice, 0, receiver.url());
 
-    assertThat(job.getJsonObject("callback"))
-      .isEqualTo(new JsonObject().put("url", receiver.url()).put("state", "failed").put("attempts", 2)
-        .put("lastError", "HTTP 500"));
-    assertThat(receiver.received()).hasSize(2);
+    outcome(vertx, service, alice, id).onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+      assertThat(outcome.callback())
+        .isEqualTo(new JsonObject().put("url", receiver.url()).put("state", "failed").put("attempts", 2)
+          .put("lastError", "HTTP 500"));
+      assertThat(receiver.received()).hasSize(2);
+      recorded.flag();
+    })));
   }
 
   @Test
-  void aLoopbackTargetIsRefusedUnlessItsHostIsAllowed(Vertx vertx, @TempDir Path dir) {
-    WebhookReceiver receiver = WebhookReceiver.start(vertx, 0);
+  void aLoopbackTargetIsRefusedUnlessItsHostIsAllowed(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+    Checkpoint recorded = ctx.checkpoint();
+    Receiver receiver = receive(vertx, 0,
+      request -> ctx.failNow(new AssertionError("a refused target was called: " + request.body())));
     TestService service = start(vertx, dir, false, 10, SECRET);
     String alice = service.token("alice", TestService.READ_WRITE);
 
-    JsonObject job = delivery(service, alice, submit(service, alice, 0, receiver.url()));
+    String id = submit(service, alice, 0, receiver.url());
 
-    assertThat(job.getJsonObject("callback").getString("state")).isEqualTo("failed");
-    assertThat(job.getJsonObject("callback").getInteger("attempts")).isEqualTo(1);
-    assertThat(job.getJsonObject("callback").getString("lastError")).startsWith("refused").contains("loopback");
-    assertThat(receiver.received()).isEmpty();
+    outcome(vertx, service, alice, id).onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+      assertThat(outcome.callback().getString("state")).isEqualTo("failed");
+      assertThat(outcome.callback().getInteger("attempts")).isEqualTo(1);
+      assertThat(outcome.callback().getString("lastError")).startsWith("refused").contains("loopback");
+      assertThat(receiver.received()).isEmpty();
+      recorded.flag();
+    })));
   }
 
   @Test
-  void aRotatedSecretSignsBesideTheOldOne(Vertx vertx, @TempDir Path dir) {
-    WebhookReceiver receiver = WebhookReceiver.start(vertx, 0);
+  void aRotatedSecretSignsBesideTheOldOne(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+    Checkpoint delivered = ctx.checkpoint();
+    Checkpoint recorded = ctx.checkpoint();
+    Receiver receiver = receive(vertx, 0, request -> ctx.verify(() -> {
+      assertThat(request.headers().get("webhook-signature").split(" ")).hasSize(2);
+      assertThat(WebhookReceiver.verify(request, SECRET)).isTrue();
+      assertThat(WebhookReceiver.verify(request, NEXT_SECRET)).isTrue();
+      delivered.flag();
+    }));
     TestService service = start(vertx, dir, true, 10, NEXT_SECRET, SECRET);
     String alice = service.token("alice", TestService.READ_WRITE);
 
-    delivery(service, alice, submit(service, alice, 0, receiver.url()));
+    String id = submit(service, alice, 0, receiver.url());
 
-    WebhookReceiver.Received request = receiver.received().get(0);
-    assertThat(request.headers().get("webhook-signature").split(" ")).hasSize(2);
-    assertThat(WebhookReceiver.verify(request, SECRET)).isTrue();
-    assertThat(WebhookReceiver.verify(request, NEXT_SECRET)).isTrue();
+    outcome(vertx, service, alice, id).onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+      assertThat(outcome.callback().getString("state")).isEqualTo("delivered");
+      recorded.flag();
+    })));
   }
 
   @Test
