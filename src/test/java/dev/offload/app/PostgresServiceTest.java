@@ -1,24 +1,31 @@
 package dev.offload.app;
 
-import dev.offload.support.TestPostgres;
-import dev.offload.support.TestService;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import dev.offload.support.ProblemAssert;
 import dev.offload.support.TcpRelay;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.client.HttpResponse;
-import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
+import dev.offload.support.TestPostgres;
+import dev.offload.support.TestService;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,7 +88,9 @@ class PostgresServiceTest {
    * after, the outage succeeds, including those whose outcome fell in the outage.
    */
   @Test
-  void anOutageIsAnsweredWith503AndTheServiceHealsWhenTheDatabaseIsBack(Vertx vertx, @TempDir Path dir) {
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void anOutageIsAnsweredWith503AndTheServiceHealsWhenTheDatabaseIsBack(Vertx vertx, VertxTestContext ctx,
+    @TempDir Path dir) {
     this.vertx = vertx;
     schema = TestPostgres.freshSchema(vertx);
     URI pg = URI.create(TestPostgres.URL.replaceFirst("^postgres(ql)?://", "http://"));
@@ -98,39 +107,104 @@ class PostgresServiceTest {
       accepted.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 1)).getString("id"));
     }
     service.awaitState(alice, accepted.get(0), Duration.ofSeconds(10), "running");
+    Checkpoint refusedAtOnce = ctx.checkpoint(3);
+    Checkpoint readsRefused = ctx.checkpoint();
+    Checkpoint readinessDown = ctx.checkpoint();
+    Checkpoint stillAlive = ctx.checkpoint();
+    Checkpoint readinessBack = ctx.checkpoint();
+    Checkpoint healed = ctx.checkpoint();
 
-    relay.cut();
+    Future<Void> outage = blocking(vertx, () -> {
+      relay.cut();
+      return null;
+    });
     for (int i = 0; i < 3; i++) {
-      long started = System.nanoTime();
-      HttpResponse<Buffer> refused = service.post("/api/v1/jobs", alice,
-        new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0)));
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered within the store timeout")
-        .isLessThan(Duration.ofSeconds(4));
-      ProblemAssert.assertProblem(refused, 503);
-      assertThat(refused.getHeader("Retry-After")).isEqualTo("2");
-      assertThat(refused.bodyAsJsonObject().getString("detail")).contains("job store is not available");
+      outage = outage.compose(v -> refusedSubmission(service, alice, ctx, refusedAtOnce));
     }
-    ProblemAssert.assertProblem(service.get("/api/v1/jobs/" + accepted.get(0), alice), 503);
-    awaitReadiness(service, 503);
-    assertThat(service.get("/health/live", null).statusCode()).as("alive all the same").isEqualTo(200);
-    // The outage outlasts the running jobs: the workers finish them while their outcomes cannot be written.
-    TestService.poll(() -> service.scrape().value("offload_jobs_succeeded_total", "type", "sleep"),
-      finished -> finished >= 10, Duration.ofSeconds(10));
-
-    relay.restore();
-    awaitReadiness(service, 200);
-    for (int i = 0; i < 5; i++) {
-      accepted.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id"));
-    }
-    for (String id : accepted) {
-      service.awaitState(alice, id, Duration.ofSeconds(30), "succeeded");
-    }
-    service.stop();
-    relay.close();
+    outage
+      .compose(v -> service.request(HttpMethod.GET, "/api/v1/jobs/" + accepted.get(0), alice).send())
+      .andThen(ctx.succeeding(read -> ctx.verify(() -> {
+        ProblemAssert.assertProblem(read, 503);
+        readsRefused.flag();
+      })))
+      .compose(read -> readiness(vertx, service, 503))
+      .andThen(ctx.succeeding(ready -> ctx.verify(() -> {
+        assertThat(ready).as("GET /health/ready while the database is away").isEqualTo(503);
+        readinessDown.flag();
+      })))
+      .compose(ready -> service.request(HttpMethod.GET, "/health/live", null).send())
+      .andThen(ctx.succeeding(live -> ctx.verify(() -> {
+        assertThat(live.statusCode()).as("alive all the same").isEqualTo(200);
+        stillAlive.flag();
+      })))
+      // The outage outlasts the running jobs: the workers finish them while their outcomes cannot be written.
+      .compose(live -> blocking(vertx, () -> TestService.poll(
+        () -> service.scrape().value("offload_jobs_succeeded_total", "type", "sleep"), finished -> finished >= 10,
+        Duration.ofSeconds(10))))
+      .compose(finished -> blocking(vertx, () -> {
+        relay.restore();
+        return null;
+      }))
+      .compose(restored -> readiness(vertx, service, 200))
+      .andThen(ctx.succeeding(ready -> ctx.verify(() -> {
+        assertThat(ready).as("GET /health/ready once the database is back").isEqualTo(200);
+        readinessBack.flag();
+      })))
+      .compose(ready -> blocking(vertx, () -> {
+        for (int i = 0; i < 5; i++) {
+          accepted.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id"));
+        }
+        for (String id : accepted) {
+          service.awaitState(alice, id, Duration.ofSeconds(30), "succeeded");
+        }
+        service.stop();
+        relay.close();
+        return null;
+      }))
+      .onComplete(ctx.succeeding(v -> healed.flag()));
   }
 
-  private static void awaitReadiness(TestService service, int status) {
-    assertThat(TestService.poll(() -> service.get("/health/ready", null).statusCode(), seen -> seen == status,
-      Duration.ofSeconds(20))).isEqualTo(status);
+  /** A submission during the outage: 503 with Retry-After, within the store timeout. */
+  private static Future<Void> refusedSubmission(TestService service, String token, VertxTestContext ctx,
+    Checkpoint refused) {
+    long started = System.nanoTime();
+    return service.request(HttpMethod.POST, "/api/v1/jobs", token)
+      .sendJsonObject(new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0)))
+      .andThen(ctx.succeeding(response -> ctx.verify(() -> {
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered within the store timeout")
+          .isLessThan(Duration.ofSeconds(4));
+        ProblemAssert.assertProblem(response, 503);
+        assertThat(response.getHeader("Retry-After")).isEqualTo("2");
+        assertThat(response.bodyAsJsonObject().getString("detail")).contains("job store is not available");
+        refused.flag();
+      })))
+      .mapEmpty();
+  }
+
+  /** The status of {@code GET /health/ready} once it is {@code status}, or the last seen after 20 s. */
+  private static Future<Integer> readiness(Vertx vertx, TestService service, int status) {
+    return blocking(vertx, () -> TestService.poll(() -> service.get("/health/ready", null).statusCode(),
+      seen -> seen == status, Duration.ofSeconds(20)));
+  }
+
+  /**
+   * Runs blocking {@code work} (a {@link TestService#poll}, the blocking client, the relay) on a
+   * thread of its own, and completes on a Vert.x context: never on an event loop, nor on a Vert.x
+   * worker, where the blocking client refuses to wait.
+   */
+  private static <T> Future<T> blocking(Vertx vertx, Callable<T> work) {
+    Context context = vertx.getOrCreateContext();
+    Promise<T> done = Promise.promise();
+    Thread thread = new Thread(() -> {
+      try {
+        T value = work.call();
+        context.runOnContext(v -> done.complete(value));
+      } catch (Throwable failure) {
+        context.runOnContext(v -> done.fail(failure));
+      }
+    }, "blocking test step");
+    thread.setDaemon(true);
+    thread.start();
+    return done.future();
   }
 }
