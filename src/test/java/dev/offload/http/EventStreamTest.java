@@ -41,6 +41,11 @@ class EventStreamTest {
     return TestService.start(vertx, dir, "api", api);
   }
 
+  /**
+   * The streams' client, held by the test instance: a Vert.x HttpClient that nothing references
+   * is closed by its cleaner, with the streams on it, once the test method has returned.
+   */
+  private HttpClient client;
   /** The Vert.x of the thousand clients, closed after the test whatever its outcome. */
   private Vertx clients;
 
@@ -116,7 +121,7 @@ class EventStreamTest {
   void aStreamFollowsAJobFromQueuedToItsEndThenCloses(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
-    HttpClient client = vertx.createHttpClient();
+    client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 3)).getString("id");
     Handler<Event> expected = inOrder(ctx, "state", "progress", "progress", "state", "done");
     Checkpoint closed = ctx.checkpoint();
@@ -155,7 +160,7 @@ class EventStreamTest {
   void aClientThatReconnectsWithLastEventIdGetsWhatItMissed(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
-    HttpClient client = vertx.createHttpClient();
+    client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 2)).getString("id");
     Checkpoint firstState = ctx.checkpoint();
     Handler<Event> missed = exactly(ctx, "state", "done");
@@ -185,7 +190,7 @@ class EventStreamTest {
   void aStreamOfAFinishedJobSendsItsStateAndClosesAtOnce(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
-    HttpClient client = vertx.createHttpClient();
+    client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
     Handler<Event> expected = exactly(ctx, "state", "done");
@@ -206,7 +211,7 @@ class EventStreamTest {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String bob = service.token("bob", TestService.READ_WRITE);
-    HttpClient client = vertx.createHttpClient();
+    client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 30)).getString("id");
     Checkpoint notBobs = ctx.checkpoint();
     Checkpoint noSuchJob = ctx.checkpoint();
@@ -230,7 +235,7 @@ class EventStreamTest {
   void aCancelledJobEndsItsStream(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
-    HttpClient client = vertx.createHttpClient();
+    client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(10), "running");
     Handler<Event> expected = inOrder(ctx, "state", "state", "done");
@@ -256,7 +261,7 @@ class EventStreamTest {
     @TempDir Path dir) {
     TestService service = start(vertx, dir, new JsonObject().put("heartbeatSeconds", 1).put("maxStreamSeconds", 3));
     String alice = service.token("alice", TestService.READ_WRITE);
-    HttpClient client = vertx.createHttpClient();
+    client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
     Checkpoint heartbeat = ctx.laxCheckpoint();
     Checkpoint timeLimit = ctx.checkpoint();
@@ -290,7 +295,7 @@ class EventStreamTest {
   void streamsAreBoundedPerOwnerAndClosingOneFreesItsPlace(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     TestService service = start(vertx, dir, new JsonObject().put("maxStreamsPerOwner", 1));
     String alice = service.token("alice", TestService.READ_WRITE);
-    HttpClient client = vertx.createHttpClient();
+    client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
     Checkpoint admitted = ctx.checkpoint();
     Checkpoint refused = ctx.checkpoint();
@@ -330,7 +335,7 @@ class EventStreamTest {
     Checkpoint onTime = ctx.checkpoint();
     // The clients run on a Vert.x of their own: the lag measured is the service's, not theirs.
     clients = Vertx.vertx();
-    HttpClient client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1000));
+    client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1000));
     List<Future<Stream>> opening = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
       opening.add(open(service, client, jobs.get(i % 10), alice, null)
