@@ -4,9 +4,7 @@ import dev.offload.support.ProblemAssert;
 import dev.offload.support.TcpRelay;
 import dev.offload.support.TestPostgres;
 import dev.offload.support.TestService;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -24,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,7 +111,7 @@ class PostgresServiceTest {
     Checkpoint readinessBack = ctx.checkpoint();
     Checkpoint healed = ctx.checkpoint();
 
-    Future<Void> outage = blocking(vertx, () -> {
+    Future<Void> outage = TestService.blocking(vertx, () -> {
       relay.cut();
       return null;
     });
@@ -138,10 +135,10 @@ class PostgresServiceTest {
         stillAlive.flag();
       })))
       // The outage outlasts the running jobs: the workers finish them while their outcomes cannot be written.
-      .compose(live -> blocking(vertx, () -> TestService.poll(
+      .compose(live -> TestService.blocking(vertx, () -> TestService.poll(
         () -> service.scrape().value("offload_jobs_succeeded_total", "type", "sleep"), finished -> finished >= 10,
         Duration.ofSeconds(10))))
-      .compose(finished -> blocking(vertx, () -> {
+      .compose(finished -> TestService.blocking(vertx, () -> {
         relay.restore();
         return null;
       }))
@@ -150,7 +147,7 @@ class PostgresServiceTest {
         assertThat(ready).as("GET /health/ready once the database is back").isEqualTo(200);
         readinessBack.flag();
       })))
-      .compose(ready -> blocking(vertx, () -> {
+      .compose(ready -> TestService.blocking(vertx, () -> {
         for (int i = 0; i < 5; i++) {
           accepted.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id"));
         }
@@ -183,28 +180,8 @@ class PostgresServiceTest {
 
   /** The status of {@code GET /health/ready} once it is {@code status}, or the last seen after 20 s. */
   private static Future<Integer> readiness(Vertx vertx, TestService service, int status) {
-    return blocking(vertx, () -> TestService.poll(() -> service.get("/health/ready", null).statusCode(),
+    return TestService.blocking(vertx, () -> TestService.poll(() -> service.get("/health/ready", null).statusCode(),
       seen -> seen == status, Duration.ofSeconds(20)));
   }
 
-  /**
-   * Runs blocking {@code work} (a {@link TestService#poll}, the blocking client, the relay) on a
-   * thread of its own, and completes on a Vert.x context: never on an event loop, nor on a Vert.x
-   * worker, where the blocking client refuses to wait.
-   */
-  private static <T> Future<T> blocking(Vertx vertx, Callable<T> work) {
-    Context context = vertx.getOrCreateContext();
-    Promise<T> done = Promise.promise();
-    Thread thread = new Thread(() -> {
-      try {
-        T value = work.call();
-        context.runOnContext(v -> done.complete(value));
-      } catch (Throwable failure) {
-        context.runOnContext(v -> done.fail(failure));
-      }
-    }, "blocking test step");
-    thread.setDaemon(true);
-    thread.start();
-    return done.future();
-  }
 }

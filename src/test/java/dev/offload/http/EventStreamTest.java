@@ -4,10 +4,8 @@ import dev.offload.support.EventStreamClient;
 import dev.offload.support.EventStreamClient.Event;
 import dev.offload.support.EventStreamClient.Stream;
 import dev.offload.support.TestService;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -27,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static dev.offload.support.TestService.await;
@@ -92,27 +89,6 @@ class EventStreamTest {
     });
   }
 
-  /**
-   * Runs blocking {@code work} (a {@link TestService#poll}, the blocking client) on a thread of its
-   * own, and completes on a Vert.x context: never on an event loop, nor on a Vert.x worker, where
-   * the blocking client refuses to wait.
-   */
-  private static <T> Future<T> blocking(Vertx vertx, Callable<T> work) {
-    Context context = vertx.getOrCreateContext();
-    Promise<T> done = Promise.promise();
-    Thread thread = new Thread(() -> {
-      try {
-        T value = work.call();
-        context.runOnContext(v -> done.complete(value));
-      } catch (Throwable failure) {
-        context.runOnContext(v -> done.fail(failure));
-      }
-    }, "blocking test step");
-    thread.setDaemon(true);
-    thread.start();
-    return done.future();
-  }
-
   private static List<String> names(List<Event> events) {
     return events.stream().map(Event::event).toList();
   }
@@ -171,7 +147,7 @@ class EventStreamTest {
       .andThen(ctx.succeeding(event -> firstState.flag()));
     seen
       // The job goes on, and finishes, while nobody listens.
-      .compose(event -> blocking(vertx, () -> service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded")))
+      .compose(event -> TestService.blocking(vertx, () -> service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded")))
       .compose(job -> open(service, client, id, alice, seen.result().id()))
       .onComplete(ctx.succeeding(again -> {
         again.eventHandler(missed);
@@ -282,7 +258,7 @@ class EventStreamTest {
           assertThat(stream.retry()).isEqualTo(String.valueOf(EventStream.RETRY_MILLIS));
           assertThat(names(stream.events())).doesNotContain("done");
         })))
-        .compose(v -> blocking(vertx, () -> TestService.poll(
+        .compose(v -> TestService.blocking(vertx, () -> TestService.poll(
           () -> service.scrape().value("offload_http_streams"), n -> n == 0, Duration.ofSeconds(10))))
         .onComplete(ctx.succeeding(open -> ctx.verify(() -> {
           assertThat(open).as("streams still open on the node").isEqualTo(0.0);
@@ -313,7 +289,7 @@ class EventStreamTest {
           refused.flag();
         })))
         .compose(second -> first.close()))
-      .compose(v -> blocking(vertx, () -> TestService.poll(
+      .compose(v -> TestService.blocking(vertx, () -> TestService.poll(
         () -> await(open(service, client, id, alice, null)).status(), status -> status == 200, Duration.ofSeconds(10))))
       .onComplete(ctx.succeeding(status -> ctx.verify(() -> {
         assertThat(status).isEqualTo(200);
@@ -347,14 +323,14 @@ class EventStreamTest {
     Future.all(opening).map(all -> all.<Stream>list())
       .andThen(ctx.succeeding(streams -> ctx.verify(() ->
         assertThat(streams).allSatisfy(stream -> assertThat(stream.status()).isEqualTo(200)))))
-      .compose(streams -> blocking(vertx, () -> TestService.poll(
+      .compose(streams -> TestService.blocking(vertx, () -> TestService.poll(
           () -> service.scrape().value("offload_http_streams"), n -> n == 1000, Duration.ofSeconds(20)))
         .andThen(ctx.succeeding(held -> ctx.verify(() -> {
           assertThat(held).as("streams open on the node").isEqualTo(1000.0);
           allOpen.flag();
         })))
         // While the jobs report progress to all of them, and then finish, the loop stays on time.
-        .compose(held -> blocking(vertx, () -> {
+        .compose(held -> TestService.blocking(vertx, () -> {
           double[] worst = {0};
           TestService.poll(() -> service.scrape().max("offload_event_loop_lag_seconds"), lag -> {
             worst[0] = Math.max(worst[0], lag);

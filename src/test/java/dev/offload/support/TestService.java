@@ -222,6 +222,27 @@ public final class TestService {
     return last.get();
   }
 
+  /**
+   * Runs blocking {@code work} (a {@link #poll}, the blocking client) on a thread of its own and
+   * completes on a Vert.x context: for an asynchronous test that needs a blocking step, which must
+   * run neither on an event loop nor on a Vert.x worker (where the blocking client refuses to wait).
+   */
+  public static <T> Future<T> blocking(Vertx vertx, java.util.concurrent.Callable<T> work) {
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+    Thread thread = new Thread(() -> {
+      try {
+        T value = work.call();
+        context.runOnContext(v -> done.complete(value));
+      } catch (Throwable failure) {
+        context.runOnContext(v -> done.fail(failure));
+      }
+    }, "blocking test step");
+    thread.setDaemon(true);
+    thread.start();
+    return done.future();
+  }
+
   /** A token for {@code subject} (read and write) that a service on {@code settings} accepts: its dev secret. */
   public static String devToken(Vertx vertx, OffloadConfig settings, String subject) {
     JWTAuth signer = Verifiers.create(vertx, await(DevSecret.read(vertx, settings)), settings.auth());

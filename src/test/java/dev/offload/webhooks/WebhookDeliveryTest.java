@@ -4,11 +4,9 @@ import dev.offload.support.Scrape;
 import dev.offload.support.TestService;
 import dev.offload.support.WebhookReceiver;
 import dev.offload.support.WebhookReceiver.Received;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -26,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -78,27 +75,6 @@ class WebhookDeliveryTest {
     return new Receiver(server, received);
   }
 
-  /**
-   * Runs blocking {@code work} (a {@link TestService#poll}, the blocking client) on a thread of its
-   * own, and completes on a Vert.x context: never on an event loop, nor on a Vert.x worker, where
-   * the blocking client refuses to wait.
-   */
-  private static <T> Future<T> blocking(Vertx vertx, Callable<T> work) {
-    Context context = vertx.getOrCreateContext();
-    Promise<T> done = Promise.promise();
-    Thread thread = new Thread(() -> {
-      try {
-        T value = work.call();
-        context.runOnContext(v -> done.complete(value));
-      } catch (Throwable failure) {
-        context.runOnContext(v -> done.fail(failure));
-      }
-    }, "blocking test step");
-    thread.setDaemon(true);
-    thread.start();
-    return done.future();
-  }
-
   private static String submit(TestService service, String token, int seconds, String url) {
     HttpResponse<Buffer> response = service.post("/api/v1/jobs", token, new JsonObject().put("type", "sleep")
       .put("input", new JsonObject().put("seconds", seconds)).put("callback", new JsonObject().put("url", url)));
@@ -125,7 +101,7 @@ class WebhookDeliveryTest {
 
   /** Waits, on a worker thread, for the job's delivery to end, and reads the job and the metrics. */
   private static Future<Outcome> outcome(Vertx vertx, TestService service, String token, String id) {
-    return blocking(vertx, () -> new Outcome(delivery(service, token, id), service.scrape()));
+    return TestService.blocking(vertx, () -> new Outcome(delivery(service, token, id), service.scrape()));
   }
 
   @Test
