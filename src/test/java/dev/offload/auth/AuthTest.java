@@ -10,6 +10,7 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,6 +52,12 @@ class AuthTest {
   void start(Vertx vertx, @TempDir Path dir) {
     service = TestService.start(vertx, dir);
     secret = await(DevSecret.read(vertx, service.config));
+  }
+
+  /** Stopped before JUnit deletes the data directory: a running service may still be writing to it. */
+  @AfterEach
+  void stop() {
+    service.stop();
   }
 
   private void restartWith(UnaryOperator<JsonObject> change) {

@@ -139,19 +139,27 @@ class SchedulerTest {
     });
   }
 
+  /** One SQLite node with the every-minute schedule created on it, whose first run is the next minute. */
+  private Future<Schedule> everyMinuteOnOneNode(VertxTestContext ctx) {
+    return sqliteNode(null)
+      .compose(opened -> {
+        node = opened;
+        return node.schedules().create(ALICE, EVERY_MINUTE);
+      })
+      .map(created -> {
+        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
+        return created;
+      });
+  }
+
   private long queuedTicks() {
     return node.ticks("queued") + peer.ticks("queued");
   }
 
   @Test
   void missedTicksRunOnceAndTheScheduleMovesPastNow(VertxTestContext ctx) {
-    sqliteNode(null)
-      .compose(opened -> {
-        node = opened;
-        return node.schedules().create(ALICE, EVERY_MINUTE);
-      })
+    everyMinuteOnOneNode(ctx)
       .compose(created -> {
-        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
         clock.set(firstTick.plus(10, ChronoUnit.MINUTES).plusSeconds(30));
         return node.scheduler().fireDue();
       })
@@ -173,13 +181,8 @@ class SchedulerTest {
   @Test
   void aPausedScheduleQueuesNothingAndResumesAtItsNextTick(VertxTestContext ctx) {
     Instant resumesAt = firstTick.plus(6, ChronoUnit.MINUTES);
-    sqliteNode(null)
-      .compose(opened -> {
-        node = opened;
-        return node.schedules().create(ALICE, EVERY_MINUTE);
-      })
+    everyMinuteOnOneNode(ctx)
       .compose(created -> {
-        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
         return node.schedules().update(ALICE, "every-minute", new JsonObject().put("paused", true));
       })
       .compose(paused -> {
@@ -220,13 +223,8 @@ class SchedulerTest {
 
   @Test
   void aTickWhoseJobIsStoredAlreadyIsNotQueuedAgain(VertxTestContext ctx) {
-    sqliteNode(null)
-      .compose(opened -> {
-        node = opened;
-        return node.schedules().create(ALICE, EVERY_MINUTE);
-      })
+    everyMinuteOnOneNode(ctx)
       .compose(created -> {
-        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
         // A node that crashed after the tick's job committed and before the schedule moved on.
         Instant at = Instant.now();
         return node.store().insert(List.of(new NewJob(UUID.randomUUID(), "alice", "sleep",
