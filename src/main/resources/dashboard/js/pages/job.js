@@ -8,6 +8,7 @@ import {h, show, stateBadge, message, jsonBlock, confirmAction} from '../dom.js'
 import {time, duration, percent} from '../format.js';
 
 const MODES = {stream: 'live', polling: 'live (polling)', done: 'finished'};
+const finished = job => ['succeeded', 'failed', 'cancelled'].includes(job?.state);
 
 export function renderJob(main, id) {
   const controller = new AbortController();
@@ -42,7 +43,10 @@ export function renderJob(main, id) {
     try {
       const answer = await call('/jobs/' + encodeURIComponent(id) + (cancel ? '' : '/retry'),
         {method: cancel ? 'DELETE' : 'POST'});
-      update(answer);
+      // A running job's cancel answers "requested"; its end may have come over the stream before
+      // this answer did, and the older state must not replace it (the stream has ended: nothing
+      // would correct it).
+      if (!(cancel && finished(job) && !finished(answer))) update(answer);
       show(status, message('info', cancel ? (answer.state === 'cancelled' ? 'Cancelled.' : 'Cancellation requested.')
         : 'Queued again.'));
       if (!cancel) start();
