@@ -97,8 +97,8 @@ public final class SqlJobStore implements JobStore {
   static final String SUCCEED = """
     UPDATE jobs SET state = 'succeeded', result = {json ?3}, progress = 1.0, finished_at = {time ?4}, lease_until = NULL
     WHERE {row ?5 AND }id = ?1 AND attempts = ?2 AND state = 'running'""";
-  // Any other end: failed, cancelled, or back to the queue (?3 = 'queued': a retry at ?7, or an
-  // attempt given back when ?9 is false). A retry of a job whose cancellation was requested ends
+  // Any other end: failed, cancelled, or back to the queue (?3 = 'queued': a retry at ?6, or an
+  // attempt given back when ?8 is false). A retry of a job whose cancellation was requested ends
   // as cancelled instead.
   static final String FINISH = """
     UPDATE jobs SET

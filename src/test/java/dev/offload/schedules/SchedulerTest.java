@@ -18,6 +18,7 @@ import dev.offload.store.SqliteStore;
 import dev.offload.support.TestPostgres;
 import dev.offload.support.TestService;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -139,9 +140,12 @@ class SchedulerTest {
     });
   }
 
-  /** One SQLite node with the every-minute schedule created on it, whose first run is the next minute. */
-  private Future<Schedule> everyMinuteOnOneNode(VertxTestContext ctx) {
-    return sqliteNode(null)
+  /**
+   * One SQLite node (with {@code limits}, or the defaults when null) with the every-minute
+   * schedule created on it, whose first run is the next minute.
+   */
+  private Future<Schedule> everyMinuteOnOneNode(VertxTestContext ctx, JsonObject limits) {
+    return sqliteNode(limits)
       .compose(opened -> {
         node = opened;
         return node.schedules().create(ALICE, EVERY_MINUTE);
@@ -152,13 +156,22 @@ class SchedulerTest {
       });
   }
 
+  /** Fires just after the first tick (one schedule due), then reads the node's jobs (0) and the schedule (1). */
+  private Future<CompositeFuture> fireTheFirstTick(VertxTestContext ctx) {
+    clock.set(firstTick.plusSeconds(1));
+    return node.scheduler().fireDue().compose(fired -> {
+      ctx.verify(() -> assertThat(fired).isEqualTo(1));
+      return Future.all(jobs(node.store()), node.schedules().get(ALICE, "every-minute"));
+    });
+  }
+
   private long queuedTicks() {
     return node.ticks("queued") + peer.ticks("queued");
   }
 
   @Test
   void missedTicksRunOnceAndTheScheduleMovesPastNow(VertxTestContext ctx) {
-    everyMinuteOnOneNode(ctx)
+    everyMinuteOnOneNode(ctx, null)
       .compose(created -> {
         clock.set(firstTick.plus(10, ChronoUnit.MINUTES).plusSeconds(30));
         return node.scheduler().fireDue();
@@ -181,7 +194,7 @@ class SchedulerTest {
   @Test
   void aPausedScheduleQueuesNothingAndResumesAtItsNextTick(VertxTestContext ctx) {
     Instant resumesAt = firstTick.plus(6, ChronoUnit.MINUTES);
-    everyMinuteOnOneNode(ctx)
+    everyMinuteOnOneNode(ctx, null)
       .compose(created -> {
         return node.schedules().update(ALICE, "every-minute", new JsonObject().put("paused", true));
       })
@@ -223,7 +236,7 @@ class SchedulerTest {
 
   @Test
   void aTickWhoseJobIsStoredAlreadyIsNotQueuedAgain(VertxTestContext ctx) {
-    everyMinuteOnOneNode(ctx)
+    everyMinuteOnOneNode(ctx, null)
       .compose(created -> {
         // A node that crashed after the tick's job committed and before the schedule moved on.
         Instant at = Instant.now();
@@ -231,14 +244,7 @@ class SchedulerTest {
           new JsonObject().put("seconds", 0), 3, 60, NewJob.DEFAULT_PRIORITY, at, at, null, null, null,
           new NewJob.Tick("every-minute", firstTick))), new Admission(1000, 1000));
       })
-      .compose(stored -> {
-        clock.set(firstTick.plusSeconds(1));
-        return node.scheduler().fireDue();
-      })
-      .compose(fired -> {
-        ctx.verify(() -> assertThat(fired).isEqualTo(1));
-        return Future.all(jobs(node.store()), node.schedules().get(ALICE, "every-minute"));
-      })
+      .compose(stored -> fireTheFirstTick(ctx))
       .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
         assertThat(read.<List<Job>>resultAt(0)).hasSize(1);
         assertThat(node.ticks("duplicate")).isEqualTo(1);
@@ -249,24 +255,11 @@ class SchedulerTest {
 
   @Test
   void aTickWhoseJobIsRefusedIsSkipped(VertxTestContext ctx) {
-    sqliteNode(new JsonObject().put("activeJobsPerOwner", 1).put("rate", new JsonObject().put("enabled", false)))
-      .compose(opened -> {
-        node = opened;
-        return node.schedules().create(ALICE, EVERY_MINUTE);
-      })
-      .compose(created -> {
-        ctx.verify(() -> assertThat(created.nextRunAt()).isEqualTo(firstTick));
-        return node.jobs().submit(ALICE, new JsonObject().put("type", "sleep")
-          .put("input", new JsonObject().put("seconds", 60)), null, null);
-      })
-      .compose(submitted -> {
-        clock.set(firstTick.plusSeconds(1));
-        return node.scheduler().fireDue();
-      })
-      .compose(fired -> {
-        ctx.verify(() -> assertThat(fired).isEqualTo(1));
-        return Future.all(jobs(node.store()), node.schedules().get(ALICE, "every-minute"));
-      })
+    everyMinuteOnOneNode(ctx, new JsonObject().put("activeJobsPerOwner", 1).put("rate", new JsonObject().put("enabled", false)))
+      // Alice's one active job: the tick's job is over her quota.
+      .compose(created -> node.jobs().submit(ALICE, new JsonObject().put("type", "sleep")
+        .put("input", new JsonObject().put("seconds", 60)), null, null))
+      .compose(submitted -> fireTheFirstTick(ctx))
       .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
         assertThat(read.<List<Job>>resultAt(0)).extracting(Job::scheduleName).containsOnlyNulls();
         assertThat(node.ticks("refused")).isEqualTo(1);
