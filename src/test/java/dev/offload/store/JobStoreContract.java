@@ -105,6 +105,11 @@ abstract class JobStoreContract {
     return claim("sleep", 1, at).map(claimed -> claimed.get(0));
   }
 
+  /** Inserts one job and claims it at {@code now}: the running attempt most tests start from. */
+  private Future<Attempt> insertAndClaim(NewJob job) {
+    return insert(job).compose(inserted -> claimOne(now));
+  }
+
   /** Inserts one job, which must be admitted. */
   private Future<NewJob> insert(NewJob job) {
     return store.insert(List.of(job), ROOMY).compose(done -> done.refusal() == null ? Future.succeededFuture(job)
@@ -248,8 +253,7 @@ abstract class JobStoreContract {
   @Test
   void aRetryIsNotClaimedBeforeItsBackoffIsOver(VertxTestContext ctx) {
     NewJob job = job("alice", 3, 0);
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(running -> finish(Outcome.failed(running, JobState.QUEUED, JobError.of("handler_error", "x"),
         now.plusSeconds(10), now)))
       .compose(failed -> claim("sleep", 1, now.plusSeconds(9)))
@@ -268,8 +272,7 @@ abstract class JobStoreContract {
     NewJob job = job("alice", 3, 0);
     AtomicReference<Attempt> first = new AtomicReference<>();
     AtomicReference<Attempt> second = new AtomicReference<>();
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(attempt -> {
         first.set(attempt);
         return finish(Outcome.failed(attempt, JobState.QUEUED, JobError.of("timeout", "late"), now, now));
@@ -353,8 +356,7 @@ abstract class JobStoreContract {
   void aRetryOfAJobWhoseCancellationWasRequestedEndsCancelled(VertxTestContext ctx) {
     NewJob job = job("alice", 3, 0);
     AtomicReference<Attempt> running = new AtomicReference<>();
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(attempt -> {
         running.set(attempt);
         return store.cancel(job.id(), "alice");
@@ -406,8 +408,7 @@ abstract class JobStoreContract {
   void aRenewedLeaseIsNotRecoveredAndAStaleRenewalExtendsNothing(VertxTestContext ctx) {
     NewJob job = job("alice", 3, 0);
     AtomicReference<Attempt> first = new AtomicReference<>();
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(attempt -> {
         first.set(attempt);
         return store.renew(List.of(new JobStore.Lease(job.id(), attempt.attempt())), now.plusSeconds(60));
@@ -440,8 +441,7 @@ abstract class JobStoreContract {
   @Test
   void aReleasedAttemptGoesBackToTheQueueWithoutCounting(VertxTestContext ctx) {
     NewJob job = job("alice", 1, 0);
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(running -> finish(Outcome.released(running, JobError.of("no_workers", "none"), now, now)))
       .compose(released -> store.find(job.id()))
       .compose(queued -> {
@@ -488,8 +488,7 @@ abstract class JobStoreContract {
   void progressIsStoredForTheRunningAttemptOnly(VertxTestContext ctx) {
     NewJob job = job("alice", 3, 0);
     AtomicReference<Attempt> running = new AtomicReference<>();
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(attempt -> {
         running.set(attempt);
         return store.progress(List.of(new JobStore.Progress(job.id(), attempt.attempt(), 0.5)));
@@ -829,8 +828,7 @@ abstract class JobStoreContract {
   void theHistoryKeepsEachAttemptsNodeTimesAndError(VertxTestContext ctx) {
     NewJob job = job("alice", 25, 0);
     JsonObject error = JobError.of("handler_error", "boom");
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(first -> finish(Outcome.failed(first, JobState.QUEUED, error, now, now.plusSeconds(1))))
       .compose(failed -> claimOne(now.plusSeconds(2)))
       .compose(second -> finish(Outcome.released(second, JobError.of(JobError.NO_WORKERS, "none"), now, now)))
@@ -909,8 +907,7 @@ abstract class JobStoreContract {
     NewJob cancelled = job("alice", 3, 1);
     JsonObject error = JobError.of("handler_error", "boom");
     AtomicReference<Attempt> running = new AtomicReference<>();
-    insert(job)
-      .compose(inserted -> claimOne(now))
+    insertAndClaim(job)
       .compose(attempt -> {
         running.set(attempt);
         return store.retry(job.id(), "alice", now, ROOMY).recover(err -> Future.succeededFuture(
