@@ -6,6 +6,9 @@ import {authHeaders, call, refused, SignedOut} from './api.js';
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
+/** Whether a job (or an answer about one) is in a final state. */
+export const finished = job => FINISHED.has(job?.state);
+
 /**
  * Calls onJob(job) with each new state of the job, onProgress(p) with each progress report, and
  * onMode('stream' | 'polling' | 'done') when the way of following changes; stops when the job
@@ -91,7 +94,7 @@ async function poll(id, {onJob, onMode}, signal) {
     try {
       const job = await call('/jobs/' + encodeURIComponent(id), {signal});
       onJob(job);
-      if (FINISHED.has(job.state)) {
+      if (finished(job)) {
         onMode('done');
         return;
       }

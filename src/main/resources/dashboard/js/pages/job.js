@@ -3,12 +3,11 @@
 // shown only to a token with jobs:write (the API refuses the others anyway).
 import * as session from '../session.js';
 import {call, ApiError, SignedOut} from '../api.js';
-import {follow} from '../events.js';
+import {follow, finished} from '../events.js';
 import {h, show, stateBadge, message, jsonBlock, confirmAction} from '../dom.js';
 import {time, duration, percent} from '../format.js';
 
 const MODES = {stream: 'live', polling: 'live (polling)', done: 'finished'};
-const finished = job => ['succeeded', 'failed', 'cancelled'].includes(job?.state);
 
 export function renderJob(main, id) {
   const controller = new AbortController();
