@@ -3,6 +3,7 @@ package dev.offload.http;
 import dev.offload.support.EventStreamClient;
 import dev.offload.support.EventStreamClient.Event;
 import dev.offload.support.EventStreamClient.Stream;
+import dev.offload.support.Ordered;
 import dev.offload.support.TestService;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -58,37 +59,6 @@ class EventStreamTest {
     return EventStreamClient.open(client, service.port(), "/api/v1/jobs/" + id + "/events", token, lastEventId);
   }
 
-  /**
-   * One checkpoint per expected event, flagged as the stream's events match {@code names} in this
-   * order; other events may come between them.
-   */
-  private static Handler<Event> inOrder(VertxTestContext ctx, String... names) {
-    List<Checkpoint> checkpoints = new ArrayList<>();
-    for (String ignored : names) {
-      checkpoints.add(ctx.checkpoint());
-    }
-    int[] next = {0};
-    return event -> {
-      if (next[0] < names.length && names[next[0]].equals(event.event())) {
-        checkpoints.get(next[0]++).flag();
-      }
-    };
-  }
-
-  /** One checkpoint per expected event: the stream's events are exactly {@code names}, in this order. */
-  private static Handler<Event> exactly(VertxTestContext ctx, String... names) {
-    List<Checkpoint> checkpoints = new ArrayList<>();
-    for (String ignored : names) {
-      checkpoints.add(ctx.checkpoint());
-    }
-    int[] next = {0};
-    return event -> ctx.verify(() -> {
-      assertThat(next[0]).as("events expected: %s; one more: %s", List.of(names), event).isLessThan(names.length);
-      assertThat(event.event()).as("event %d", next[0]).isEqualTo(names[next[0]]);
-      checkpoints.get(next[0]++).flag();
-    });
-  }
-
   private static List<String> names(List<Event> events) {
     return events.stream().map(Event::event).toList();
   }
@@ -99,7 +69,7 @@ class EventStreamTest {
     String alice = service.token("alice", TestService.READ_WRITE);
     client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 3)).getString("id");
-    Handler<Event> expected = inOrder(ctx, "state", "progress", "progress", "state", "done");
+    Handler<Event> expected = Ordered.inOrder(ctx, Event::event, "state", "progress", "progress", "state", "done");
     Checkpoint closed = ctx.checkpoint();
 
     open(service, client, id, alice, null).onComplete(ctx.succeeding(stream -> ctx.verify(() -> {
@@ -139,7 +109,7 @@ class EventStreamTest {
     client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 2)).getString("id");
     Checkpoint firstState = ctx.checkpoint();
-    Handler<Event> missed = exactly(ctx, "state", "done");
+    Handler<Event> missed = Ordered.exactly(ctx, Event::event, "state", "done");
     Checkpoint closed = ctx.checkpoint();
 
     Future<Event> seen = open(service, client, id, alice, null)
@@ -169,7 +139,7 @@ class EventStreamTest {
     client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
-    Handler<Event> expected = exactly(ctx, "state", "done");
+    Handler<Event> expected = Ordered.exactly(ctx, Event::event, "state", "done");
     Checkpoint closed = ctx.checkpoint();
 
     open(service, client, id, alice, null).onComplete(ctx.succeeding(stream -> {
@@ -214,7 +184,7 @@ class EventStreamTest {
     client = vertx.createHttpClient();
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(10), "running");
-    Handler<Event> expected = inOrder(ctx, "state", "state", "done");
+    Handler<Event> expected = Ordered.inOrder(ctx, Event::event, "state", "state", "done");
     Checkpoint cancelSent = ctx.checkpoint();
     Checkpoint closed = ctx.checkpoint();
 
