@@ -11,9 +11,12 @@ import io.vertx.junit5.VertxTestContext;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -45,9 +48,7 @@ class PostgresJobStoreTest extends JobStoreContract {
       return Future.succeededFuture();
     }
     Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)).using(vertx).build();
-    return pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute()
-      .transform(dropped -> pool.close().transform(closed -> dropped.succeeded()
-        ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(dropped.cause())));
+    return pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute().<Void>mapEmpty().eventually(pool::close);
   }
 
   @Override
@@ -64,13 +65,11 @@ class PostgresJobStoreTest extends JobStoreContract {
               created_at, request_id)
             SELECT gen_random_uuid(), $1, 'sleep', 'queued', '{"seconds":1}', 3, 60, 5, $2, $2, 'req-' || $1
             FROM generate_series(1, $3)""")
-          .execute(io.vertx.sqlclient.Tuple.of(owner, java.time.OffsetDateTime.ofInstant(runAt, java.time.ZoneOffset.UTC),
-            count)))
+          .execute(Tuple.of(owner, OffsetDateTime.ofInstant(runAt, ZoneOffset.UTC), count)))
         .compose(inserted -> connection.preparedQuery("UPDATE queue_depth SET queued = queued + $1")
-          .execute(io.vertx.sqlclient.Tuple.of(count)))
+          .execute(Tuple.of(count)))
         .compose(counted -> connection.query("ANALYZE jobs").execute()))
-      .transform(filled -> pool.close().transform(closed -> filled.succeeded()
-        ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(filled.cause())));
+      .<Void>mapEmpty().eventually(pool::close);
   }
 
   @Test

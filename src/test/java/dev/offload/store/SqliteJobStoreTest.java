@@ -1,5 +1,6 @@
 package dev.offload.store;
 
+import dev.offload.jobs.Admission;
 import dev.offload.jobs.Insertion;
 import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.Attempt;
@@ -8,13 +9,21 @@ import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
 import dev.offload.support.TestService;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,13 +42,18 @@ class SqliteJobStoreTest extends JobStoreContract {
     return vertx.fileSystem().mkdirs(dir.toString()).compose(v -> SqliteStore.open(vertx, config()));
   }
 
+  /** A plain JDBC connection to the store's file, beside the store's own writer. */
+  private Connection jdbc() throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + config().sqliteFile());
+  }
+
   @Override
   protected Future<Void> queueBacklog(String owner, int count, Instant runAt) {
     // The store's writer holds the file's write lock while it is open: the backlog is written by a
     // connection of its own (off the event loop) between a close and a reopen.
     return store.close().compose(closed -> vertx.executeBlocking(() -> {
-      try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + config().sqliteFile());
-           java.sql.PreparedStatement insert = connection.prepareStatement("""
+      try (Connection connection = jdbc();
+           PreparedStatement insert = connection.prepareStatement("""
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
              INSERT INTO jobs (id, owner, type, state, input, max_attempts, timeout_seconds, priority, run_at,
                created_at, request_id)
@@ -95,9 +109,9 @@ class SqliteJobStoreTest extends JobStoreContract {
   /** An outcome finds its row by the rowid its claim returned, not through the index of ids. */
   @Test
   void anOutcomeFindsItsRowByRowid() throws Exception {
-    try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + config().sqliteFile())) {
-      for (String outcome : java.util.List.of(SqlJobStore.SUCCEED, SqlJobStore.FINISH)) {
-        try (java.sql.ResultSet plan = connection.createStatement()
+    try (Connection connection = jdbc()) {
+      for (String outcome : List.of(SqlJobStore.SUCCEED, SqlJobStore.FINISH)) {
+        try (ResultSet plan = connection.createStatement()
           .executeQuery("EXPLAIN QUERY PLAN " + Dialect.SQLITE.sql(outcome))) {
           StringBuilder details = new StringBuilder();
           while (plan.next()) {
@@ -117,9 +131,9 @@ class SqliteJobStoreTest extends JobStoreContract {
     AtomicReference<Attempt> second = new AtomicReference<>();
     Future<Void> inserted = Future.succeededFuture();
     for (int i = 0; i < 2; i++) {
-      NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
+      NewJob job = new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject()
         .put("seconds", 1), 3, 60, now.minusSeconds(2 - i), null);
-      inserted = inserted.compose(v -> store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10))
+      inserted = inserted.compose(v -> store.insert(List.of(job), new Admission(10, 10))
         .map(Insertion::refusal)).mapEmpty();
     }
     inserted
@@ -131,7 +145,7 @@ class SqliteJobStoreTest extends JobStoreContract {
         Attempt misdirected = new Attempt(first.get().id(), first.get().type(), first.get().attempt(),
           first.get().maxAttempts(), first.get().timeoutSeconds(), first.get().input(), first.get().createdAt(),
           first.get().requestId(), second.get().row());
-        return store.finish(java.util.List.of(Outcome.succeeded(misdirected, null, now)));
+        return store.finish(List.of(Outcome.succeeded(misdirected, null, now)));
       })
       .compose(misdirected -> store.find(first.get().id()))
       .compose(firstJob -> {
@@ -140,7 +154,7 @@ class SqliteJobStoreTest extends JobStoreContract {
       })
       .compose(secondJob -> {
         ctx.verify(() -> assertThat(secondJob.state()).isEqualTo(JobState.RUNNING));
-        return store.finish(java.util.List.of(Outcome.succeeded(first.get(), null, now)));
+        return store.finish(List.of(Outcome.succeeded(first.get(), null, now)));
       })
       .compose(succeeded -> store.find(first.get().id()))
       .onComplete(ctx.succeeding(firstJob -> ctx.verify(() -> {
@@ -151,9 +165,9 @@ class SqliteJobStoreTest extends JobStoreContract {
 
   @Test
   void reopeningTheFileRecoversWhatWasRunningAtOnce(VertxTestContext ctx) {
-    NewJob job = new NewJob(java.util.UUID.randomUUID(), "alice", "sleep", new io.vertx.core.json.JsonObject()
+    NewJob job = new NewJob(UUID.randomUUID(), "alice", "sleep", new JsonObject()
       .put("seconds", 1), 3, 60, java.time.Instant.now(), null);
-    store.insert(java.util.List.of(job), new dev.offload.jobs.Admission(10, 10)).map(Insertion::refusal)
+    store.insert(List.of(job), new Admission(10, 10)).map(Insertion::refusal)
       .compose(inserted -> {
         java.time.Instant now = java.time.Instant.now();
         return store.claim("sleep", 1, true, now, "node-a", now.plusSeconds(3600));

@@ -5,8 +5,10 @@ import dev.offload.auth.DevSecret;
 import dev.offload.auth.DevTokens;
 import dev.offload.auth.Verifiers;
 import dev.offload.config.OffloadConfig;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -227,9 +230,9 @@ public final class TestService {
    * completes on a Vert.x context: for an asynchronous test that needs a blocking step, which must
    * run neither on an event loop nor on a Vert.x worker (where the blocking client refuses to wait).
    */
-  public static <T> Future<T> blocking(Vertx vertx, java.util.concurrent.Callable<T> work) {
-    io.vertx.core.Context context = vertx.getOrCreateContext();
-    io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+  public static <T> Future<T> blocking(Vertx vertx, Callable<T> work) {
+    Context context = vertx.getOrCreateContext();
+    Promise<T> done = Promise.promise();
     Thread thread = new Thread(() -> {
       try {
         T value = work.call();
