@@ -117,7 +117,10 @@ public final class JobService {
   /**
    * An {@code Idempotency-Key} (1 to 255 visible ASCII characters; null: none) as each job holds
    * it: the key itself, or for a batch "key index" (a space is never part of a key); with a hash
-   * of the request, which a retry must match.
+   * of the request, which a retry must match: of the body as a JSON value ({@link CanonicalJson}),
+   * so a retry that orders or spaces its members otherwise, or writes {@code 1.0} for {@code 1},
+   * is the same request. A field left out and the same field sent with its default are not: the
+   * comparison is of what the client sent, not of what the service made of it.
    */
   private IntFunction<NewJob.Idempotency> idempotency(String key, String route, JsonObject body, boolean batch) {
     if (key == null) {
@@ -126,7 +129,7 @@ public final class JobService {
     if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
       throw invalid("Idempotency-Key must be 1 to 255 visible ASCII characters");
     }
-    String hash = sha256(route + "\n" + body.encode());
+    String hash = sha256(route + "\n" + CanonicalJson.encode(body));
     Instant keptSince = Instant.now().minus(idempotencyKeyLifetime);
     return i -> new NewJob.Idempotency(batch ? key + " " + i : key, hash, keptSince);
   }

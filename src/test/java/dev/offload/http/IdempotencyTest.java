@@ -57,6 +57,47 @@ class IdempotencyTest {
     assertThat(jobsOf(service, alice)).isEqualTo(1);
   }
 
+  /** A client in another language, or one that rebuilds its body on retry, writes the same JSON value otherwise. */
+  @Test
+  void theSameJsonValueWrittenOtherwiseIsTheSameRequest(Vertx vertx, @TempDir Path dir) {
+    TestService service = TestService.start(vertx, dir);
+    String alice = service.token("alice", TestService.READ_WRITE);
+
+    HttpResponse<Buffer> first = await(submitText(service, alice, "rebuilt",
+      "{\"type\":\"sleep\",\"input\":{\"seconds\":30},\"priority\":7}"));
+    HttpResponse<Buffer> reordered = await(submitText(service, alice, "rebuilt",
+      "{\n  \"priority\" : 7,\n  \"input\" : { \"seconds\" : 30 },\n  \"type\" : \"sleep\"\n}"));
+    HttpResponse<Buffer> decimal = await(submitText(service, alice, "rebuilt",
+      "{\"input\":{\"seconds\":30.0},\"type\":\"sleep\",\"priority\":7E0}"));
+
+    assertThat(first.statusCode()).isEqualTo(202);
+    String id = first.bodyAsJsonObject().getString("id");
+    for (HttpResponse<Buffer> again : List.of(reordered, decimal)) {
+      assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(200);
+      assertThat(again.getHeader("Idempotent-Replayed")).isEqualTo("true");
+      assertThat(again.bodyAsJsonObject().getString("id")).isEqualTo(id);
+    }
+    assertThat(jobsOf(service, alice)).isEqualTo(1);
+  }
+
+  /** The key compares what the client sent: a default written out is another request (docs/design.md says why). */
+  @Test
+  void aDefaultWrittenOutIsAnotherRequest(Vertx vertx, @TempDir Path dir) {
+    TestService service = TestService.start(vertx, dir);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    await(submit(service, alice, "explicit", SLEEP));
+
+    HttpResponse<Buffer> withDefault = await(submit(service, alice, "explicit", SLEEP.copy().put("priority", 5)));
+
+    assertProblem(withDefault, 422);
+    assertThat(jobsOf(service, alice)).isEqualTo(1);
+  }
+
+  private static Future<HttpResponse<Buffer>> submitText(TestService service, String token, String key, String body) {
+    return service.request(HttpMethod.POST, "/api/v1/jobs", token).putHeader("Idempotency-Key", key)
+      .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body));
+  }
+
   @Test
   void sixtyFourConcurrentDuplicatesMakeOneJob(Vertx vertx, @TempDir Path dir) {
     TestService service = TestService.start(vertx, dir);
