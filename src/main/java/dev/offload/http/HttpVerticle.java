@@ -85,7 +85,7 @@ public final class HttpVerticle extends VerticleBase {
       metrics.gauge("offload.http.server.connections", "API connections open on this node", guard::open);
       metrics.gauge("offload.http.waiters", "requests held by Prefer: wait on this node", waiters::held);
       metrics.gauge("offload.http.streams", "job event streams open on this node", streams::held);
-      return new Shared(limiter, guard, waiters, streams, events, OpenApiDocument.encoded(types));
+      return new Shared(limiter, guard, waiters, streams, events, OpenApiDocument.encoded(types, config.limits()));
     }
   }
 
@@ -190,9 +190,9 @@ public final class HttpVerticle extends VerticleBase {
       router.route(API).handler(RateLimit.create(shared.limiter(), metrics));
     }
 
-    router.post(JobRoutes.JOBS).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+    router.post(JobRoutes.JOBS).handler(JsonContentType.REQUIRED).handler(BearerAuth.require(Scopes.WRITE))
       .handler(routes::submitJob);
-    router.post(JobRoutes.BATCH).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+    router.post(JobRoutes.BATCH).handler(JsonContentType.REQUIRED).handler(BearerAuth.require(Scopes.WRITE))
       .handler(routes::submitBatch);
     router.get(JobRoutes.JOBS).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobs);
     router.get(JobRoutes.JOB).handler(BearerAuth.require(Scopes.READ)).handler(routes::getJob);
@@ -201,11 +201,11 @@ public final class HttpVerticle extends VerticleBase {
     router.post(JobRoutes.JOB_RETRY).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::retryJob);
     router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
     router.get(JobRoutes.STATS).handler(BearerAuth.require(Scopes.READ)).handler(routes::getStats);
-    router.post(ScheduleRoutes.SCHEDULES).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+    router.post(ScheduleRoutes.SCHEDULES).handler(JsonContentType.REQUIRED).handler(BearerAuth.require(Scopes.WRITE))
       .handler(scheduleRoutes::create);
     router.get(ScheduleRoutes.SCHEDULES).handler(BearerAuth.require(Scopes.READ)).handler(scheduleRoutes::list);
     router.get(ScheduleRoutes.SCHEDULE).handler(BearerAuth.require(Scopes.READ)).handler(scheduleRoutes::get);
-    router.patch(ScheduleRoutes.SCHEDULE).consumes("application/json").handler(BearerAuth.require(Scopes.WRITE))
+    router.patch(ScheduleRoutes.SCHEDULE).handler(JsonContentType.REQUIRED).handler(BearerAuth.require(Scopes.WRITE))
       .handler(scheduleRoutes::update);
     router.delete(ScheduleRoutes.SCHEDULE).handler(BearerAuth.require(Scopes.WRITE)).handler(scheduleRoutes::delete);
 

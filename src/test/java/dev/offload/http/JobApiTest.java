@@ -228,6 +228,20 @@ class JobApiTest {
     assertProblem(await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
       .putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("type=sleep"))), 415);
     assertProblem(await(service.request(HttpMethod.POST, "/api/v1/jobs", alice).send()), 415);
+    assertProblem(await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
+      .putHeader("Content-Type", "application/jsonx").sendBuffer(Buffer.buffer("{}"))), 415);
+  }
+
+  /** Media types are case-insensitive (RFC 9110 §8.3.1), and may carry parameters after optional spaces. */
+  @Test
+  void submitTakesJsonWhateverTheMediaTypesCase() {
+    String body = new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0)).encode();
+    for (String contentType : List.of("Application/JSON", "APPLICATION/JSON; charset=UTF-8",
+      "application/json ; charset=utf-8")) {
+      HttpResponse<Buffer> response = await(service.request(HttpMethod.POST, "/api/v1/jobs", alice)
+        .putHeader("Content-Type", contentType).sendBuffer(Buffer.buffer(body)));
+      assertThat(response.statusCode()).as(contentType).isEqualTo(202);
+    }
   }
 
   @Test
