@@ -15,6 +15,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code GET /api/v1/jobs/{id}/events}: a job's life as Server-Sent Events. The stream opens
@@ -28,8 +30,12 @@ import java.util.function.Function;
  * is read from the store, and so is the job at every heartbeat: whatever a lost event would have
  * said is sent then. No event log is kept, so a reconnecting client ({@code Last-Event-ID})
  * cannot be replayed what it missed: it gets the current state first, which holds everything
- * that changed meanwhile, and event ids go on from the one it last saw. vertx-web 5 has no SSE
- * server handler; this is one, on the response's chunked API.
+ * that changed meanwhile, and event ids go on from the one it last saw. The {@code done} event's
+ * id also names the outcome it reports ({@code <n>-<finishedAt in epoch ms>}): a client that
+ * reconnects with it while the job still shows that outcome has seen everything there is, and is
+ * answered {@code 204}, which tells an {@code EventSource} to stop reconnecting; any other
+ * reconnect to a finished job gets its {@code state} and {@code done}, so an outcome is never
+ * missed. vertx-web 5 has no SSE server handler; this is one, on the response's chunked API.
  */
 final class EventStream implements Handler<RoutingContext> {
   /** The reconnection delay a client is told to use, in milliseconds. */
@@ -71,6 +77,8 @@ final class EventStream implements Handler<RoutingContext> {
     private final Caller caller;
     private final UUID id;
     private final JobEvents.Subscription subscription;
+    /** The outcome the client saw last (its {@code done} event's finish time, epoch ms), or null. */
+    private final Long seenOutcome;
     private long nextId;
     private boolean open;
     private boolean ended;
@@ -85,7 +93,9 @@ final class EventStream implements Handler<RoutingContext> {
       this.response = ctx.response();
       this.caller = caller;
       this.id = id;
-      this.nextId = lastEventId(ctx) + 1;
+      LastEventId last = LastEventId.of(ctx.request().getHeader("Last-Event-ID"));
+      this.nextId = last.id() + 1;
+      this.seenOutcome = last.outcome();
       // Follow first, then read: a change between the two is heard, not missed.
       subscription = events.follow(id, this::onEvent);
       response.closeHandler(v -> end());
@@ -93,6 +103,11 @@ final class EventStream implements Handler<RoutingContext> {
         if (ar.failed()) {
           end();
           ctx.fail(ar.cause());
+          return;
+        }
+        if (seenOutcome != null && seenOutcome.equals(outcome(ar.result()))) {
+          end();
+          response.setStatusCode(204).putHeader("Cache-Control", "no-store").end();
           return;
         }
         RequestTimeout.lift(ctx);
@@ -149,14 +164,19 @@ final class EventStream implements Handler<RoutingContext> {
       sent = job;
       progress = job.progress();
       write("state", job.toJson());
-      if (job.state().finished()) {
-        write("done", new JsonObject().put("state", job.state().wire()));
+      Long outcome = outcome(job);
+      if (outcome != null) {
+        write(nextId++ + "-" + outcome, "done", new JsonObject().put("state", job.state().wire()));
         close();
       }
     }
 
     private void write(String event, JsonObject data) {
-      response.write("id: " + nextId++ + "\nevent: " + event + "\ndata: " + data.encode() + "\n\n");
+      write(String.valueOf(nextId++), event, data);
+    }
+
+    private void write(String eventId, String event, JsonObject data) {
+      response.write("id: " + eventId + "\nevent: " + event + "\ndata: " + data.encode() + "\n\n");
     }
 
     private void close() {
@@ -178,10 +198,26 @@ final class EventStream implements Handler<RoutingContext> {
     }
   }
 
-  /** The id of the last event a reconnecting client saw (0 when none, or not one of ours). */
-  private static long lastEventId(RoutingContext ctx) {
-    String last = ctx.request().getHeader("Last-Event-ID");
-    return last != null && last.matches("\\d{1,15}") ? Long.parseLong(last) : 0;
+  /** The outcome a finished job shows: its finish time in epoch ms (null while it has not finished). */
+  private static Long outcome(Job job) {
+    return job.state().finished() && job.finishedAt() != null ? job.finishedAt().toEpochMilli() : null;
+  }
+
+  /**
+   * The {@code Last-Event-ID} a reconnecting client sent: the id it saw last ({@code id}, 0 when
+   * none or not one of ours) and, when that was a {@code done} event, the outcome it reported.
+   */
+  private record LastEventId(long id, Long outcome) {
+    private static final Pattern FORM = Pattern.compile("(\\d{1,15})(?:-(\\d{1,15}))?");
+
+    static LastEventId of(String header) {
+      Matcher matcher = header == null ? null : FORM.matcher(header);
+      if (matcher == null || !matcher.matches()) {
+        return new LastEventId(0, null);
+      }
+      return new LastEventId(Long.parseLong(matcher.group(1)),
+        matcher.group(2) == null ? null : Long.valueOf(matcher.group(2)));
+    }
   }
 
   /** Whether the client, having been sent {@code sent} and then {@code progress}, already knows all that {@code job} says. */

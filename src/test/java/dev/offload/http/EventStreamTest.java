@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -92,10 +93,12 @@ class EventStreamTest {
         List<Double> progress = events.stream().filter(e -> e.event().equals("progress"))
           .map(e -> e.json().getDouble("progress")).toList();
         assertThat(progress).isSorted().allSatisfy(p -> assertThat(p).isBetween(0.0, 1.0));
-        // Every event has an id, increasing, so a client can resume from the last it saw.
+        // Every event has an id, increasing, so a client can resume from the last it saw; the
+        // done event's also names the outcome (<n>-<finishedAt in epoch ms>).
         assertThat(events).extracting(Event::id).doesNotContainNull();
-        List<Long> ids = events.stream().map(e -> Long.parseLong(e.id())).toList();
+        List<Long> ids = events.stream().map(e -> Long.parseLong(e.id().replaceFirst("-.*", ""))).toList();
         assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(events.get(events.size() - 1).id()).matches("\\d+-\\d+");
         assertThat(stream.retry()).isEqualTo(String.valueOf(EventStream.RETRY_MILLIS));
         closed.flag();
       })));
@@ -150,6 +153,47 @@ class EventStreamTest {
         closed.flag();
       })));
     }));
+  }
+
+  /**
+   * An EventSource that does not close on {@code done} reconnects with the done event's id: it has
+   * seen everything, and {@code 204} tells it to stop. A reconnect from before the end (the
+   * connection dropped, the job finished meanwhile) still gets the outcome.
+   */
+  @Test
+  void aReconnectAfterTheDoneEventIs204AndOneFromBeforeTheEndGetsTheOutcome(Vertx vertx, VertxTestContext ctx,
+                                                                          @TempDir Path dir) {
+    TestService service = start(vertx, dir, null);
+    String alice = service.token("alice", TestService.READ_WRITE);
+    client = vertx.createHttpClient();
+    String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
+    JsonObject job = service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
+    long finishedAt = Instant.parse(job.getString("finishedAt")).toEpochMilli();
+
+    open(service, client, id, alice, null)
+      .compose(first -> first.ended().map(v -> first.events()))
+      .compose(first -> {
+        ctx.verify(() -> {
+          assertThat(names(first)).containsExactly("state", "done");
+          assertThat(first.get(1).id()).isEqualTo((Long.parseLong(first.get(0).id()) + 1) + "-" + finishedAt);
+        });
+        return open(service, client, id, alice, first.get(1).id())
+          .compose(afterDone -> afterDone.ended().map(v -> afterDone))
+          .compose(afterDone -> {
+            ctx.verify(() -> {
+              assertThat(afterDone.status()).isEqualTo(204);
+              assertThat(afterDone.events()).isEmpty();
+            });
+            return open(service, client, id, alice, first.get(0).id());
+          });
+      })
+      .compose(beforeEnd -> beforeEnd.ended().map(v -> beforeEnd))
+      .onComplete(ctx.succeeding(beforeEnd -> ctx.verify(() -> {
+        assertThat(beforeEnd.status()).isEqualTo(200);
+        assertThat(names(beforeEnd.events())).containsExactly("state", "done");
+        assertThat(beforeEnd.events().get(0).json().getString("state")).isEqualTo("succeeded");
+        ctx.completeNow();
+      })));
   }
 
   @Test
