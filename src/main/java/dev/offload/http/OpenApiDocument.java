@@ -2,6 +2,7 @@ package dev.offload.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.JobType;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -15,8 +16,9 @@ import java.util.Collection;
 /**
  * The contract as served at {@code GET /api/v1/openapi.json}: {@code openapi/offload.yaml} from
  * the class path, converted to JSON, with each job type's input schema injected, so a generated
- * client knows every type's input. The YAML is the source of truth; this class only adds what
- * only the running service knows (its job types, which config may change).
+ * client knows every type's input, and the limits this service was configured with (a delay's
+ * and a batch's maximum). The YAML is the source of truth; this class only adds what only the
+ * running service knows (its job types and limits, which config may change).
  */
 public final class OpenApiDocument {
   static final String RESOURCE = "openapi/offload.yaml";
@@ -39,10 +41,16 @@ public final class OpenApiDocument {
     }
   }
 
-  /** The served document: the contract with {@code types} injected. */
-  public static JsonObject build(JsonObject contract, Collection<JobType> types) {
+  /** The served document: the contract with {@code types} and {@code limits} injected. */
+  public static JsonObject build(JsonObject contract, Collection<JobType> types, OffloadConfig.Limits limits) {
     JsonObject document = contract.copy();
     JsonObject schemas = document.getJsonObject("components").getJsonObject("schemas");
+    for (String submission : SUBMISSIONS) {
+      schemas.getJsonObject(submission).getJsonObject("properties").getJsonObject("delaySeconds")
+        .put("maximum", limits.maxDelaySeconds());
+    }
+    schemas.getJsonObject("Batch").getJsonObject("properties").getJsonObject("jobs")
+      .put("maxItems", limits.batchJobs());
     for (JobType type : types) {
       schemas.put(inputName(type.name()), type.describe().getJsonObject("inputSchema"));
     }
@@ -53,8 +61,8 @@ public final class OpenApiDocument {
   }
 
   /** The document as the route sends it: encoded once. */
-  static Buffer encoded(Collection<JobType> types) {
-    return build(contract(), types).toBuffer();
+  static Buffer encoded(Collection<JobType> types, OffloadConfig.Limits limits) {
+    return build(contract(), types, limits).toBuffer();
   }
 
   /**
