@@ -1,12 +1,12 @@
 -- wrk script: one authenticated request, repeated, counting every answer whose status is not
 -- the expected one so that bench/run.sh reports throughput only for requests that succeeded.
--- Environment: OFFLOAD_BENCH_TOKEN, OFFLOAD_BENCH_PATH, OFFLOAD_BENCH_EXPECT (status),
--- and optionally OFFLOAD_BENCH_BODY (a JSON body, sent as a POST).
-local token = os.getenv("OFFLOAD_BENCH_TOKEN") or error("OFFLOAD_BENCH_TOKEN is not set")
-local expect = tonumber(os.getenv("OFFLOAD_BENCH_EXPECT") or error("OFFLOAD_BENCH_EXPECT is not set"))
-local body = os.getenv("OFFLOAD_BENCH_BODY")
+-- Environment: BENCH_TOKEN, BENCH_PATH, BENCH_EXPECT (status),
+-- and optionally BENCH_BODY (a JSON body, sent as a POST).
+local token = os.getenv("BENCH_TOKEN") or error("BENCH_TOKEN is not set")
+local expect = tonumber(os.getenv("BENCH_EXPECT") or error("BENCH_EXPECT is not set"))
+local body = os.getenv("BENCH_BODY")
 
-wrk.path = os.getenv("OFFLOAD_BENCH_PATH") or error("OFFLOAD_BENCH_PATH is not set")
+wrk.path = os.getenv("BENCH_PATH") or error("BENCH_PATH is not set")
 wrk.headers["Authorization"] = "Bearer " .. token
 if body then
   wrk.method = "POST"

@@ -126,9 +126,9 @@ echo "bench: starting the service on $BASE (data dir $OFFLOAD_DATADIR)"
 start_service service.log
 RSS_IDLE=$($PROBE rss "$SERVICE_PID" | awk '{ print $2 }')
 
-OFFLOAD_BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
-export OFFLOAD_BENCH_TOKEN
-AUTH="Authorization: Bearer $OFFLOAD_BENCH_TOKEN"
+BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
+export BENCH_TOKEN
+AUTH="Authorization: Bearer $BENCH_TOKEN"
 api() { curl -fsS -H "$AUTH" "$@"; }
 api -o /dev/null "$BASE/api/v1/job-types" || die "the bench token is refused"
 
@@ -181,15 +181,15 @@ cpu_ms() {
 # of the service's CPU the JIT compiler used in the measured window to bench/out/NAME-jit.txt:
 # a large share means the warm-up was too short and the figure is not the steady state.
 submit_load() {
-  export OFFLOAD_BENCH_PATH=/api/v1/jobs OFFLOAD_BENCH_EXPECT=202 \
-    OFFLOAD_BENCH_BODY='{"type":"sleep","input":{"seconds":0}}'
+  export BENCH_PATH=/api/v1/jobs BENCH_EXPECT=202 \
+    BENCH_BODY='{"type":"sleep","input":{"seconds":0}}'
   run_wrk "$1-warmup" "$CONNECTIONS" "$WARMUP" -s bench/request.lua "$BASE" >/dev/null
   local jit=$(cpu_ms Compiler) all=$(cpu_ms "")
   run_wrk "$1" "$CONNECTIONS" "$DURATION" -s bench/request.lua "$BASE"
   jit=$(($(cpu_ms Compiler) - jit)) all=$(($(cpu_ms "") - all))
   echo "    JIT compiler threads: $jit ms of the service's $all ms of CPU in the measured window" \
     | tee "$OUT/$1-jit.txt"
-  unset OFFLOAD_BENCH_BODY
+  unset BENCH_BODY
 }
 
 echo
@@ -212,7 +212,7 @@ echo "   drained in ${drain_seconds}s"
 
 echo
 echo "== 3. One client, one keep-alive connection: 1,000 submits, then 200 submit-and-read-until-succeeded"
-$PROBE lone "$BASE" "$OFFLOAD_BENCH_TOKEN" 1000 200 | tee "$OUT/lone.txt" | sed 's/^/    /'
+$PROBE lone "$BASE" "$BENCH_TOKEN" 1000 200 | tee "$OUT/lone.txt" | sed 's/^/    /'
 
 echo
 echo "== 4. GET /api/v1/jobs/{id} while every worker runs primes"
@@ -233,7 +233,7 @@ sleep 1
 running_before=$(count_state running primes)
 queued_before=$(count_state queued primes)
 echo "   primes jobs: $running_before running, $queued_before still queued (all workers busy: $([[ $queued_before -gt 0 ]] && echo yes || echo NO))"
-export OFFLOAD_BENCH_PATH=/api/v1/jobs/$JOB_ID OFFLOAD_BENCH_EXPECT=200
+export BENCH_PATH=/api/v1/jobs/$JOB_ID BENCH_EXPECT=200
 run_wrk read-warmup "$READ_CONNECTIONS" 3s -s bench/request.lua "$BASE" >/dev/null
 run_wrk read "$READ_CONNECTIONS" "$DURATION" -s bench/request.lua "$BASE"
 running_after=$(count_state running primes)
@@ -252,8 +252,8 @@ queue_then_drain() { # NAME JOBS
   # of an hour puts that check out of the fill's way.
   start_service "$1-fill.log" OFFLOAD_ROLES=api OFFLOAD_WORKERS_LEASESECONDS=3600
   # A new data directory has a new dev secret: a new token.
-  OFFLOAD_BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
-  $PROBE fill "$BASE" "$OFFLOAD_BENCH_TOKEN" "$2" | tee "$OUT/$1-fill.txt" | sed 's/^/    /'
+  BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
+  $PROBE fill "$BASE" "$BENCH_TOKEN" "$2" | tee "$OUT/$1-fill.txt" | sed 's/^/    /'
   $PROBE rss "$SERVICE_PID" | sed 's/^rss_mb/queued_rss_mb/' | tee -a "$OUT/$1-fill.txt" | sed 's/^/    /'
   stop_service
   # shellcheck disable=SC2086
@@ -279,7 +279,7 @@ if [[ $PG_URL != none ]] && psql "$PG_URL" -qtAc 'SELECT 1' >/dev/null 2>&1; the
   rm -rf "$OFFLOAD_DATADIR"
   start_service service-postgres.log OFFLOAD_STORE_KIND=postgres OFFLOAD_STORE_POSTGRES_URL="$PG_URL" \
     OFFLOAD_STORE_POSTGRES_SCHEMA="$PG_SCHEMA"
-  OFFLOAD_BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
+  BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
   submit_load submit-postgres
   stop_service
   psql "$PG_URL" -qc "DROP SCHEMA $PG_SCHEMA CASCADE" >/dev/null 2>&1 || true

@@ -53,11 +53,15 @@ public final class Launcher extends VertxApplication implements VertxApplication
   private volatile MainVerticle main;
 
   public Launcher(String[] args) {
-    super(args);
+    // Hooks: this; no second usage text on a usage error (Vert.x prints one to stdout, coloured,
+    // after picocli's own on stderr); exit on failure.
+    super(args, null, false, true);
     confArgument = confArgument(args);
   }
 
   public static void main(String[] args) {
+    // A usage error prints one plain line and the usage, never ANSI escapes: they end up in logs.
+    System.setProperty("picocli.ansi", "false");
     new Launcher(args).launch();
   }
 

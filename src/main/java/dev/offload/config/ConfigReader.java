@@ -18,6 +18,8 @@ import java.util.TreeSet;
  */
 final class ConfigReader {
   static final String ENV_PREFIX = "OFFLOAD_";
+  /** The {@code OFFLOAD_} variables that logback.xml reads, not the config: known, never refused. */
+  static final Set<String> LOGGING_ENV = Set.of("OFFLOAD_LOG_FORMAT", "OFFLOAD_LOG_LEVEL", "OFFLOAD_ACCESS_LOG");
 
   private final JsonObject root;
   private final Map<String, String> env;
@@ -160,12 +162,23 @@ final class ConfigReader {
     return array.size();
   }
 
-  /** Fails on keys in the file that nothing reads: a typo must not silently fall back to a default. */
+  /**
+   * Fails on keys in the file, and {@code OFFLOAD_} variables in the environment, that nothing
+   * reads: a typo ({@code OFFLOAD_HTTP_PROT}) must not silently fall back to a default.
+   */
   void rejectUnknownKeys() {
     List<String> unknown = new ArrayList<>();
     collectUnknown(root, "", unknown);
     if (!unknown.isEmpty()) {
       throw new ConfigException("unknown config key(s): " + String.join(", ", unknown));
+    }
+    Set<String> known = new TreeSet<>(LOGGING_ENV);
+    read.forEach(path -> known.add(envName(path)));
+    List<String> unknownEnv = env.keySet().stream()
+      .filter(name -> name.startsWith(ENV_PREFIX) && !known.contains(name)).sorted().toList();
+    if (!unknownEnv.isEmpty()) {
+      throw new ConfigException("unknown environment variable(s): " + String.join(", ", unknownEnv)
+        + " (an " + ENV_PREFIX + " variable must name a config key; see docs/configuration.md)");
     }
   }
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,6 +38,23 @@ class StartupRefusalIT {
     Run run = run("-conf", "{\"http\":{\"port\":\"abc\"}}");
     run.assertRefused(2, "config key 'http.port' (env OFFLOAD_HTTP_PORT) must be an integer between 0 and 65535, "
       + "got \"abc\"");
+  }
+
+  @Test
+  void anEnvironmentVariableThatNamesNoKeyIsNamed() throws Exception {
+    Run run = run(Map.of("OFFLOAD_HTTP_PROT", "9999", "OFFLOAD_LOG_LEVEL", "INFO"),
+      "-conf", "{\"http\":{\"port\":0},\"management\":{\"enabled\":false}}");
+    run.assertRefused(2, "Offload did not start (configuration): unknown environment variable(s): OFFLOAD_HTTP_PROT "
+      + "(an OFFLOAD_ variable must name a config key");
+  }
+
+  @Test
+  void aUsageErrorIsOnePlainLineAndTheUsageWithoutEscapes() throws Exception {
+    Run run = run("--bogus");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.stderr().lines().findFirst()).hasValue("Unknown option: '--bogus'");
+    assertThat(run.stderr()).contains("Usage: ").contains("-conf").doesNotContain("\u001b");
+    assertThat(run.stdout()).isEmpty();
   }
 
   @Test
@@ -84,13 +102,18 @@ class StartupRefusalIT {
   }
 
   private Run token(String conf, String subject, String ttl) throws IOException, InterruptedException {
-    return run(List.of("-cp", jar(), "dev.offload.auth.TokenCli", conf, subject, "jobs:read", ttl));
+    return run(List.of("-cp", jar(), "dev.offload.auth.TokenCli", conf, subject, "jobs:read", ttl), Map.of());
   }
 
   private Run run(String... args) throws IOException, InterruptedException {
+    return run(Map.of(), args);
+  }
+
+  /** Runs the jar with {@code args}, and {@code env} added to the environment. */
+  private Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("-jar", jar()));
     command.addAll(List.of(args));
-    return run(command);
+    return run(command, env);
   }
 
   private static String jar() {
@@ -98,13 +121,15 @@ class StartupRefusalIT {
   }
 
   /** Runs {@code java ARGS} in the test's directory and waits (a minute at most) for it to exit. */
-  private Run run(List<String> args) throws IOException, InterruptedException {
+  private Run run(List<String> args, Map<String, String> env) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(args);
     Path out = Files.createTempFile(dir, "stdout", ".log");
     Path err = Files.createTempFile(dir, "stderr", ".log");
-    Process process = new ProcessBuilder(command).directory(dir.toFile())
-      .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+      .redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().putAll(env);
+    Process process = builder.start();
     boolean exited = process.waitFor(60, TimeUnit.SECONDS);
     if (!exited) {
       process.destroyForcibly().waitFor();

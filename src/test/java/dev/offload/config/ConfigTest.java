@@ -130,6 +130,18 @@ class ConfigTest {
     assertRefused(new JsonObject(), Map.of("OFFLOAD_ROLES", "api,database"), "roles");
   }
 
+  @Test
+  void anOffloadVariableThatNamesNoKeyIsRefusedOthersAreNotOurs() {
+    assertRefused(new JsonObject(), Map.of("OFFLOAD_HTTP_PROT", "9999"),
+      "unknown environment variable(s): OFFLOAD_HTTP_PROT");
+    // A list item's key exists only when the file has the item.
+    assertRefused(new JsonObject(), Map.of("OFFLOAD_AUTH_PUBLICKEYS_0_FILE", "/k.pem"), "OFFLOAD_AUTH_PUBLICKEYS_0_FILE");
+
+    OffloadConfig config = OffloadConfig.from(new JsonObject(), Map.of("OFFLOAD_LOG_FORMAT", "json",
+      "OFFLOAD_LOG_LEVEL", "DEBUG", "OFFLOAD_ACCESS_LOG", "OFF", "OFFLOADER", "x", "HOME", "/root"));
+    assertThat(config.http().port()).isEqualTo(8080);
+  }
+
   // --- bad values ---------------------------------------------------------------------------
 
   @Test

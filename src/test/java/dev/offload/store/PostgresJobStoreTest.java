@@ -31,7 +31,7 @@ class PostgresJobStoreTest extends JobStoreContract {
   /**
    * The first call, from the contract's {@code @BeforeEach} on the test thread, picks the schema:
    * {@link TestPostgres#freshSchema} checks the server there (a blocking check) and skips the test
-   * without one, or fails it when {@code OFFLOAD_REQUIRE_PG=1}. Reopening (on an event loop) only opens.
+   * without one, or fails it when {@code TEST_REQUIRE_PG=1}. Reopening (on an event loop) only opens.
    */
   @Override
   protected Future<SqlJobStore> open() {

@@ -11,15 +11,15 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The PostgreSQL server tests run against: {@code OFFLOAD_TEST_PG_URL}, by default
+ * The PostgreSQL server tests run against: {@code TEST_PG_URL}, by default
  * {@code postgresql://postgres@127.0.0.1:5432/test}. Each caller gets a schema of its own, so runs
  * never collide. Without a reachable server the PostgreSQL tests are skipped with a message,
- * unless {@code OFFLOAD_REQUIRE_PG=1} (set by CI), where they fail.
+ * unless {@code TEST_REQUIRE_PG=1} (set by CI), where they fail.
  */
 public final class TestPostgres {
-  public static final String URL = System.getenv().getOrDefault("OFFLOAD_TEST_PG_URL",
+  public static final String URL = System.getenv().getOrDefault("TEST_PG_URL",
     "postgresql://postgres@127.0.0.1:5432/test");
-  private static final boolean REQUIRED = "1".equals(System.getenv("OFFLOAD_REQUIRE_PG"));
+  private static final boolean REQUIRED = "1".equals(System.getenv("TEST_REQUIRE_PG"));
 
   private TestPostgres() {
   }
@@ -32,9 +32,9 @@ public final class TestPostgres {
     } catch (Throwable unreachable) {
       String message = "PostgreSQL at " + URL + " is not reachable (" + unreachable.getMessage() + ")";
       if (REQUIRED) {
-        throw new AssertionError(message + " and OFFLOAD_REQUIRE_PG=1", unreachable);
+        throw new AssertionError(message + " and TEST_REQUIRE_PG=1", unreachable);
       }
-      System.err.println("SKIPPED: " + message + "; set OFFLOAD_TEST_PG_URL, or OFFLOAD_REQUIRE_PG=1 to fail");
+      System.err.println("SKIPPED: " + message + "; set TEST_PG_URL, or TEST_REQUIRE_PG=1 to fail");
       Assumptions.abort(message);
     } finally {
       pool.close();
