@@ -61,6 +61,21 @@ class ContractDocumentTest {
   }
 
   @Test
+  void theDocumentStatesThisServicesLimits(Vertx vertx, @TempDir Path dir) {
+    TestService service = TestService.start(vertx, dir, "limits",
+      new JsonObject().put("maxDelaySeconds", 3600).put("batchJobs", 50));
+    JsonObject schemas = service.get(OpenApiRoute.PATH, null).bodyAsJsonObject()
+      .getJsonObject("components").getJsonObject("schemas");
+
+    for (String submission : new String[] {"SleepSubmission", "SleepScheduledSubmission"}) {
+      assertThat(schemas.getJsonObject(submission).getJsonObject("properties").getJsonObject("delaySeconds")
+        .getInteger("maximum")).as(submission).isEqualTo(3600);
+    }
+    assertThat(schemas.getJsonObject("Batch").getJsonObject("properties").getJsonObject("jobs")
+      .getInteger("maxItems")).isEqualTo(50);
+  }
+
+  @Test
   void eachJobTypesInputIsInjectedAndTheSubmissionIsDiscriminatedByType(Vertx vertx, @TempDir Path dir) {
     TestService service = TestService.start(vertx, dir);
     JsonObject schemas = service.get(OpenApiRoute.PATH, null).bodyAsJsonObject()
