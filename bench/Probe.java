@@ -29,6 +29,15 @@ import java.util.regex.Pattern;
  *   <li>{@code lone BASE TOKEN SUBMITS ROUNDTRIPS}: one client, one connection. SUBMITS sequential
  *   submissions (latency p50, p99); then ROUNDTRIPS times: submit, then read the job back to back
  *   until it has succeeded (submit-to-succeeded p50).</li>
+ *   <li>{@code open BASE TOKEN RATE SECONDS}: submit-to-finished under a steady load, open loop:
+ *   RATE submissions a second for SECONDS (after as many seconds of warm-up at the same rate),
+ *   each {@code POST} with {@code Prefer: wait=10} on a connection of its own from a pool, timed
+ *   from when it was due (not when it went out: a late send counts against the service) to its
+ *   {@code 201}. Prints p50/p99/max, and from the finished job's own times, the medians of where
+ *   it went: due to {@code createdAt} (the request reaching the service), {@code createdAt} to
+ *   {@code startedAt} (insert, commit, wake-up, until the claim), {@code startedAt} to
+ *   {@code finishedAt} (the claim's commit, the event bus, the worker) and {@code finishedAt} to
+ *   the answer (the outcome's commit, the event, the held request's read and answer).</li>
  *   <li>{@code fill BASE TOKEN JOBS}: queues JOBS sleep-0 jobs through the batch route, 1,000 per
  *   request, 4 requests at a time.</li>
  *   <li>{@code drain METRICS_URL JOBS PID}: waits until the node's metrics count JOBS succeeded
@@ -47,6 +56,7 @@ public final class Probe {
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "lone" -> lone(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+      case "open" -> open(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "fill" -> fill(args[1], args[2], Integer.parseInt(args[3]));
       case "drain" -> drain(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
       case "rss" -> System.out.printf("rss_mb %.0f%n", rssMb(Long.parseLong(args[1])));
@@ -84,6 +94,96 @@ public final class Probe {
     }
   }
 
+  private static final Pattern CREATED = Pattern.compile("\"createdAt\":\"([^\"]+)\"");
+  private static final Pattern STARTED = Pattern.compile("\"startedAt\":\"([^\"]+)\"");
+  private static final Pattern FINISHED = Pattern.compile("\"finishedAt\":\"([^\"]+)\"");
+
+  private static void open(String base, String token, int rate, int seconds) throws Exception {
+    URI uri = URI.create(base);
+    java.util.concurrent.ConcurrentLinkedQueue<Connection> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newCachedThreadPool();
+    long periodNanos = 1_000_000_000L / rate;
+    int warmUp = rate * seconds;
+    int total = warmUp + rate * seconds;
+    double[][] measured = new double[rate * seconds][];
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(total);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger unfinished = new java.util.concurrent.atomic.AtomicInteger();
+    long startNanos = System.nanoTime();
+    long startMillis = System.currentTimeMillis();
+    for (int i = 0; i < total; i++) {
+      long dueNanos = startNanos + i * periodNanos;
+      long wait = dueNanos - System.nanoTime();
+      if (wait > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+      }
+      int n = i;
+      senders.execute(() -> {
+        try {
+          Connection connection = idle.poll();
+          if (connection == null) {
+            connection = new Connection(uri.getHost(), uri.getPort(), token);
+          }
+          String job = connection.send("POST /api/v1/jobs", SLEEP_0, 0, "Prefer: wait=10\r\n");
+          long answeredNanos = System.nanoTime();
+          idle.add(connection);
+          if (n >= warmUp && !job.contains("\"state\":\"succeeded\"")) {
+            // A 202: not finished within the 10 s wait. Its latency is at least that.
+            unfinished.incrementAndGet();
+            measured[n - warmUp] = new double[] {(answeredNanos - dueNanos) / 1e6, Double.NaN, Double.NaN, Double.NaN,
+              Double.NaN};
+          } else if (n >= warmUp) {
+            double dueMillis = startMillis + (dueNanos - startNanos) / 1e6;
+            double created = millis(CREATED, job);
+            double started = millis(STARTED, job);
+            double finished = millis(FINISHED, job);
+            double answered = startMillis + (answeredNanos - startNanos) / 1e6;
+            measured[n - warmUp] = new double[] {(answeredNanos - dueNanos) / 1e6, created - dueMillis,
+              started - created, finished - started, answered - finished};
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        } finally {
+          done.countDown();
+        }
+      });
+    }
+    done.await();
+    senders.shutdown();
+    idle.forEach(c -> {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    });
+    if (failure.get() != null) {
+      throw new IllegalStateException("a submission failed", failure.get());
+    }
+    double[] latency = column(measured, 0);
+    System.out.printf("open_rate %d%nopen_p50_ms %.2f%nopen_p99_ms %.2f%nopen_max_ms %.2f%nopen_unfinished %d%n", rate,
+      percentile(latency, 50), percentile(latency, 99), percentile(latency, 100), unfinished.get());
+    String[] parts = {"to_created", "created_to_started", "started_to_finished", "finished_to_answer"};
+    for (int i = 0; i < parts.length; i++) {
+      double[] part = column(measured, i + 1);
+      System.out.printf("open_%s_p50_ms %.1f%nopen_%s_p99_ms %.1f%n", parts[i], percentile(part, 50), parts[i],
+        percentile(part, 99));
+    }
+  }
+
+  private static double millis(Pattern field, String json) {
+    Matcher m = field.matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + field + " in " + json);
+    }
+    return java.time.Instant.parse(m.group(1)).toEpochMilli();
+  }
+
+  /** Column {@code i} of {@code rows}, without the rows that have no value there (NaN). */
+  private static double[] column(double[][] rows, int i) {
+    return Arrays.stream(rows).mapToDouble(row -> row[i]).filter(v -> !Double.isNaN(v)).toArray();
+  }
+
   /**
    * One keep-alive HTTP/1.1 connection written and read by hand: a lone client's latency is the
    * service's, not a client library's (the JDK's client adds a thread hand-off per request).
@@ -112,11 +212,16 @@ public final class Probe {
       return id.group(1);
     }
 
-    /** Sends a request (with a JSON body when {@code body} is not null) and returns the answer's body. */
+    /** Sends a request (with a JSON body when {@code body} is not null) and returns the answer's body; {@code expected}: its status (0: any 2xx). */
     String send(String requestLine, String body, int expected) throws IOException {
+      return send(requestLine, body, expected, "");
+    }
+
+    /** {@link #send(String, String, int)} with {@code headers} (whole lines, each ending in CRLF) added. */
+    String send(String requestLine, String body, int expected, String headers) throws IOException {
       byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
       String head = requestLine + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token + "\r\n"
-        + (body == null ? "" : "Content-Type: application/json\r\nContent-Length: " + content.length + "\r\n") + "\r\n";
+        + headers + (body == null ? "" : "Content-Type: application/json\r\nContent-Length: " + content.length + "\r\n") + "\r\n";
       out.write(head.getBytes(StandardCharsets.US_ASCII));
       out.write(content);
       out.flush();
@@ -128,7 +233,7 @@ public final class Probe {
         }
       }
       String answer = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-      if (!status.startsWith("HTTP/1.1 " + expected)) {
+      if (expected != 0 && !status.startsWith("HTTP/1.1 " + expected) || !status.startsWith("HTTP/1.1 2")) {
         throw new IllegalStateException(requestLine + " answered " + status + ": " + answer);
       }
       return answer;

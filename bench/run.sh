@@ -9,15 +9,18 @@
 #   4. GET /api/v1/jobs/{id}       p99 while every worker thread runs a CPU-bound primes job
 #   5. the drain rate of BENCH_DRAIN_JOBS (100,000) sleep-0 jobs queued beforehand (batch route)
 #   6. RSS: idle, with BENCH_MEMORY_JOBS (1,000,000) queued, and while draining them
-#   7. the submit figure of 2 on PostgreSQL (127.0.0.1:5432, a schema of its own), if it answers
+#   7. the submit figure of 2 on PostgreSQL (127.0.0.1:5432, a schema of its own), if it answers,
+#      with 3's lone submit and 8 there too
+#   8. submit-to-finished under a steady BENCH_OPEN_RATE (200) jobs/s, open loop, each submit
+#      held by Prefer: wait until its 201: p50/p99 and where the time went, on SQLite (and 7)
 # Raw outputs and the service logs go to bench/out/. This is a benchmark, not a test: it fails
 # only when the service or the load generator does, never on the numbers.
 #
 # Knobs (environment): BENCH_PORT (18080), BENCH_DURATION (15s), BENCH_WARMUP (30s),
 # BENCH_THREADS (2), BENCH_CONNECTIONS (64), BENCH_READ_CONNECTIONS (16),
 # BENCH_DRAIN_SECONDS (180), BENCH_DRAIN_JOBS (100000), BENCH_MEMORY_JOBS (1000000; 0 skips 6),
-# BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/test; "none" skips 7), JAVA_OPTS (-Xmx256m, as
-# make run).
+# BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/test; "none" skips 7), BENCH_OPEN_RATE (200),
+# BENCH_OPEN_SECONDS (20: as long again of warm-up first), JAVA_OPTS (-Xmx256m, as make run).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -39,6 +42,8 @@ PG_URL=${BENCH_PG_URL:-postgresql://postgres@127.0.0.1:5432/test}
 PROBE="java $(dirname "$0")/Probe.java"
 JAVA_OPTS=${JAVA_OPTS:--Xmx256m} # as make run starts the service
 DRAIN_SECONDS=${BENCH_DRAIN_SECONDS:-180}
+OPEN_RATE=${BENCH_OPEN_RATE:-200}
+OPEN_SECONDS=${BENCH_OPEN_SECONDS:-20}
 PRIMES_LIMIT=2000000000 # the largest limit the primes type accepts: seconds of CPU per job
 
 # One owner submits every job, so the per-owner quota (1,000 active jobs) and the node backlog
@@ -128,8 +133,8 @@ RSS_IDLE=$($PROBE rss "$SERVICE_PID" | awk '{ print $2 }')
 
 BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
 export BENCH_TOKEN
-AUTH="Authorization: Bearer $BENCH_TOKEN"
-api() { curl -fsS -H "$AUTH" "$@"; }
+# The token of the service running now (each data directory has its own dev secret).
+api() { curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "$@"; }
 api -o /dev/null "$BASE/api/v1/job-types" || die "the bench token is refused"
 
 # wrk NAME CONNECTIONS DURATION [wrk args...]: writes bench/out/NAME.txt and echoes it.
@@ -214,6 +219,14 @@ echo
 echo "== 3. One client, one keep-alive connection: 1,000 submits, then 200 submit-and-read-until-succeeded"
 $PROBE lone "$BASE" "$BENCH_TOKEN" 1000 200 | tee "$OUT/lone.txt" | sed 's/^/    /'
 
+# open_loop NAME: scenario 8 on the service running now.
+open_loop() {
+  $PROBE open "$BASE" "$BENCH_TOKEN" "$OPEN_RATE" "$OPEN_SECONDS" | tee "$OUT/$1.txt" | sed 's/^/    /'
+}
+echo
+echo "== 8. Submit-to-finished at $OPEN_RATE jobs/s, open loop, Prefer: wait (${OPEN_SECONDS}s warm-up, then ${OPEN_SECONDS}s)"
+open_loop open
+
 echo
 echo "== 4. GET /api/v1/jobs/{id} while every worker runs primes"
 # More primes jobs than there can be worker threads: some stay queued, so every worker is busy.
@@ -281,6 +294,11 @@ if [[ $PG_URL != none ]] && psql "$PG_URL" -qtAc 'SELECT 1' >/dev/null 2>&1; the
     OFFLOAD_STORE_POSTGRES_SCHEMA="$PG_SCHEMA"
   BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
   submit_load submit-postgres
+  echo "   waiting for the sleep-job backlog to drain (at most ${DRAIN_SECONDS}s)..."
+  await_sleep_backlog
+  echo "== 3 and 8 on PostgreSQL"
+  $PROBE lone "$BASE" "$BENCH_TOKEN" 1000 200 | tee "$OUT/lone-postgres.txt" | sed 's/^/    /'
+  open_loop open-postgres
   stop_service
   psql "$PG_URL" -qc "DROP SCHEMA $PG_SCHEMA CASCADE" >/dev/null 2>&1 || true
   pg_submit=$(rps "$OUT/submit-postgres.txt")
@@ -298,6 +316,12 @@ pg_ratio=$(awk -v s="$pg_submit" -v h="$health_rps" 'BEGIN { if (s + 0 > 0) prin
 lone_p50=$(probed "$OUT/lone.txt" lone_submit_p50_ms); lone_p99=$(probed "$OUT/lone.txt" lone_submit_p99_ms)
 round_p50=$(probed "$OUT/lone.txt" submit_to_succeeded_p50_ms)
 drain_rate=$(probed "$OUT/drain-drain.txt" drain_jobs_per_second)
+open_p50=$(probed "$OUT/open.txt" open_p50_ms); open_p99=$(probed "$OUT/open.txt" open_p99_ms)
+open_target=$(awk -v l="$lone_p50" 'BEGIN { printf "%.2f", 1.5 * l }')
+pg_lone_p50=$(probed "$OUT/lone-postgres.txt" lone_submit_p50_ms 2>/dev/null || true)
+pg_open_p50=$(probed "$OUT/open-postgres.txt" open_p50_ms 2>/dev/null || true)
+pg_open_p99=$(probed "$OUT/open-postgres.txt" open_p99_ms 2>/dev/null || true)
+pg_open_target=$(awk -v l="${pg_lone_p50:-0}" 'BEGIN { printf "%.2f", 1.5 * l }')
 memory_queued=$(probed "$OUT/memory-fill.txt" queued_rss_mb 2>/dev/null || true)
 memory_drain=$(probed "$OUT/memory-drain.txt" drain_peak_rss_mb 2>/dev/null || true)
 # verdict VALUE OP TARGET: "met" or "MISSED by X" (X: how far off, in the figure's unit).
@@ -334,6 +358,10 @@ verdict() {
   printf '  %-52s %10s   %-10s %s\n' "lone client: submit p99 (ms)" "$lone_p99" "-" "(no target)"
   printf '  %-52s %10s   %-10s %s\n' "lone client: submit to succeeded p50 (ms)" "$round_p50" "<= 3.0" "$(verdict "$round_p50" "<=" 3)"
   printf '  %-52s %10s   %-10s %s\n' "read p99 while the workers are busy (ms)" "$read_p99" "< 20" "$(verdict "$read_p99" "<=" 20)"
+  printf '  %-52s %10s   %-10s %s\n' "$OPEN_RATE jobs/s submit to finished p50 (ms; 1.5 x lone)" "$open_p50" "<= $open_target" "$(verdict "$open_p50" "<=" "$open_target")"
+  printf '  %-52s %10s   %-10s %s\n' "$OPEN_RATE jobs/s submit to finished p99 (ms)" "$open_p99" "< 25" "$(verdict "$open_p99" "<=" 25)"
+  printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p50 (ms; 1.5 x its lone)" "${pg_open_p50:--}" "<= $pg_open_target" "$(verdict "${pg_open_p50:--}" "<=" "$pg_open_target")"
+  printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p99 (ms)" "${pg_open_p99:--}" "< 25" "$(verdict "${pg_open_p99:--}" "<=" 25)"
   printf '  %-52s %10s   %-10s %s\n' "drain of $DRAIN_JOBS queued sleep-0 jobs (jobs/s)" "$drain_rate" ">= 20000" "$(verdict "$drain_rate" ">=" 20000)"
   printf '  %-52s %10s   %-10s %s\n' "RSS idle (MB)" "$RSS_IDLE" "-" "(no target)"
   printf '  %-52s %10s   %-10s %s\n' "RSS with $MEMORY_JOBS queued (MB)" "${memory_queued:--}" "< 300" "$(verdict "${memory_queued:--}" "<=" 300)"
