@@ -92,6 +92,9 @@ public final class MainVerticle extends VerticleBase {
       .compose(v -> openStore())
       .onSuccess(opened -> store = opened)
       .onSuccess(v -> readiness = Readiness.create(vertx, store, lifecycle, () -> deployed))
+      // The dispatcher before the job service: a submission may hand its job straight to it.
+      .onSuccess(v -> dispatcher = settings.runsWorkers()
+        ? new Dispatcher(store, types, settings.workers(), node, metrics, events) : null)
       .onSuccess(v -> jobs = jobService(types))
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types).recover(failing("cannot serve the API on "
@@ -138,7 +141,6 @@ public final class MainVerticle extends VerticleBase {
     for (JobType type : types.all()) {
       workers.add(vertx.deployVerticle(new WorkerVerticle(type, settings.workers().progressIntervalMillis())));
     }
-    dispatcher = new Dispatcher(store, types, settings.workers(), node, metrics, events);
     return Future.all(workers)
       .compose(v -> vertx.deployVerticle(dispatcher))
       .compose(v -> vertx.deployVerticle(new Scheduler(store.schedules(), jobs, metrics, Clock.systemUTC(),
@@ -151,7 +153,7 @@ public final class MainVerticle extends VerticleBase {
   private JobService jobService(JobTypes types) {
     TargetPolicy targets = new TargetPolicy(settings.webhooks().allowHttp(), settings.webhooks().allowHosts());
     return new JobService(vertx, store, types, settings, metrics, lifecycle, events,
-      settings.webhooks().enabled() ? targets::problemWithUrl : null);
+      settings.webhooks().enabled() ? targets::problemWithUrl : null, dispatcher);
   }
 
   private WebhookSender webhookSender() {

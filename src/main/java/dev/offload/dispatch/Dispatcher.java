@@ -3,6 +3,8 @@ package dev.offload.dispatch;
 import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.Addresses;
 import dev.offload.jobs.Attempt;
+import dev.offload.jobs.HandOff;
+import dev.offload.jobs.HandOffs;
 import dev.offload.jobs.JobError;
 import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobException;
@@ -13,9 +15,11 @@ import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
 import dev.offload.jobs.Outcome;
 import dev.offload.jobs.RetryPolicy;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -40,8 +44,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * It holds a lease on each attempt it runs and renews it; it records each attempt's outcome,
  * conditional on the attempt number, and retries failures with exponential backoff; and it
  * re-queues the attempts of nodes whose leases ran out. One per worker node, on an event loop.
+ *
+ * <p>A submission to this node can also take a free place directly ({@link HandOffs}): when
+ * nothing of its type may be waiting in the store, its insert claims it and it runs here at
+ * once. Places are counted on this verticle's event loop only, so a reservation and a pump never
+ * count the same place twice.
  */
-public final class Dispatcher extends VerticleBase {
+public final class Dispatcher extends VerticleBase implements HandOffs {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
   private final JobStore store;
@@ -151,6 +160,11 @@ public final class Dispatcher extends VerticleBase {
       .onSuccess(n -> {
         metrics.requeuedOnShutdown(n);
         LOG.info("Grace period over: {} running attempt(s) handed back to the queue", n);
+        if (n > 0) {
+          // The other nodes take them at once, not at their next poll.
+          vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types",
+            new JsonArray(types.all().stream().map(JobType::name).toList())));
+        }
       })
       .onFailure(err -> LOG.error("Handing running attempts back failed; their leases will lapse and another "
         + "node (or the next start) re-queues them: {}", err.toString()))
@@ -170,6 +184,40 @@ public final class Dispatcher extends VerticleBase {
     store.progress(List.of(new JobStore.Progress(id, body.getInteger("attempt"), progress)))
       .onSuccess(v -> events.progressed(id, progress))
       .onFailure(err -> LOG.warn("Could not store progress: {}", err.toString()));
+  }
+
+  @Override
+  public Future<HandOff> reserve(String type) {
+    Context caller = Vertx.currentContext();
+    if (context == null || caller == null) {
+      return Future.succeededFuture();
+    }
+    Promise<HandOff> reserved = Promise.promise();
+    context.runOnContext(v -> {
+      JobType jobType = types.get(type);
+      boolean free = jobType != null && !stopped && drained == null && !maybeQueued.contains(type)
+        && inFlight.getOrDefault(type, 0) < jobType.concurrency();
+      HandOff handOff = null;
+      if (free) {
+        inFlight.merge(type, 1, Integer::sum);
+        handOff = new HandOff(node, Instant.now(), leases.end());
+      }
+      HandOff answer = handOff;
+      caller.runOnContext(x -> reserved.complete(answer));
+    });
+    return reserved.future();
+  }
+
+  @Override
+  public void started(String type, List<Attempt> attempts) {
+    context.runOnContext(v -> {
+      inFlight.merge(type, -1, Integer::sum);
+      JobType jobType = types.get(type);
+      attempts.forEach(job -> run(jobType, job));
+      if (attempts.isEmpty()) {
+        pump();
+      }
+    });
   }
 
   /** Claims as many due jobs as there is free capacity; coalesces calls made while a claim runs. */
@@ -227,8 +275,9 @@ public final class Dispatcher extends VerticleBase {
       .onSuccess(outcome -> {
         ended(job, outcome, System.nanoTime() - started);
         inFlight.merge(type.name(), -1, Integer::sum);
-        maybeQueued.add(type.name());
         leases.record(outcome);
+        // The place it frees goes to a due job if the type may have one (a claim that came back
+        // full, a wake-up, a poll), else to the next submission, which takes it without a claim.
         pump();
       });
   }

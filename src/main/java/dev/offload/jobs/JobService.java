@@ -39,10 +39,17 @@ public final class JobService {
   private final Duration idempotencyKeyLifetime;
   /** Why a callback URL is refused (null: it is not); null when webhooks are off. */
   private final Function<String, String> callbackProblem;
+  /** This node's workers, for submissions they can start at once; null on a node without workers. */
+  private final HandOffs handOffs;
 
-  /** {@code callbackProblem}: why a callback URL is refused (null: it is not); null when webhooks are off. */
+  /**
+   * {@code callbackProblem}: why a callback URL is refused (null: it is not); null when webhooks
+   * are off. {@code handOffs}: this node's workers (null on a node without workers).
+   */
   public JobService(Vertx vertx, JobStore store, JobTypes types, OffloadConfig config, JobMetrics metrics,
-                    Lifecycle lifecycle, JobEvents events, Function<String, String> callbackProblem) {
+                    Lifecycle lifecycle, JobEvents events, Function<String, String> callbackProblem,
+                    HandOffs handOffs) {
+    this.handOffs = handOffs;
     OffloadConfig.Limits limits = config.limits();
     this.vertx = vertx;
     this.events = events;
@@ -62,7 +69,8 @@ public final class JobService {
    * commits concurrent submissions together (group commit), so this costs no disk sync of its own.
    */
   public Future<Accepted> submit(Caller caller, JsonObject body, String requestId, String idempotencyKey) {
-    return submitAll(caller, List.of(body), requestId, "", idempotency(idempotencyKey, "job", body, false), null);
+    return submitAll(caller, List.of(body), requestId, "", idempotency(idempotencyKey, "job", body, false), null,
+      handOffs);
   }
 
   /**
@@ -71,7 +79,7 @@ public final class JobService {
    * has its job (another node fired it first).
    */
   public Future<Job> submitScheduled(String owner, JsonObject body, NewJob.Tick tick) {
-    return submitAll(new Caller(owner, false), List.of(body), null, "", i -> null, tick).map(Accepted::job);
+    return submitAll(new Caller(owner, false), List.of(body), null, "", i -> null, tick, null).map(Accepted::job);
   }
 
   /** Checks a submission as {@link #submit} would, storing nothing; throws the same refusals. */
@@ -111,7 +119,7 @@ public final class JobService {
       submissions.add(submission);
     }
     return submitAll(caller, submissions, requestId, "jobs[%d]: ", idempotency(idempotencyKey, "batch", body, true),
-      null);
+      null, null);
   }
 
   /**
@@ -142,9 +150,15 @@ public final class JobService {
     }
   }
 
-  /** Validates every submission (a refusal prefixed with {@code where}, formatted with its index), then stores them all or none. */
+  /**
+   * Validates every submission (a refusal prefixed with {@code where}, formatted with its index),
+   * then stores them all or none. With {@code handOffs} (a single submission due now, on a node
+   * whose workers have a free place for its type and nothing of the type waiting), the insert
+   * also starts it: it goes to a worker without a wake-up or a claim of its own.
+   */
   private Future<Accepted> submitAll(Caller caller, List<JsonObject> bodies, String requestId, String where,
-                                     IntFunction<NewJob.Idempotency> idempotency, NewJob.Tick tick) {
+                                     IntFunction<NewJob.Idempotency> idempotency, NewJob.Tick tick,
+                                     HandOffs handOffs) {
     if (lifecycle.draining()) {
       metrics.refused("draining");
       return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
@@ -158,7 +172,15 @@ public final class JobService {
         return Future.failedFuture(where.isEmpty() ? e : invalid(String.format(where, i) + e.getMessage()));
       }
     }
-    return store.insert(jobs, admission).compose(insertion -> {
+    NewJob first = jobs.get(0);
+    boolean due = !first.runAt().isAfter(first.createdAt());
+    Future<HandOff> handOff = handOffs != null && jobs.size() == 1 && due ? handOffs.reserve(first.type())
+      : Future.succeededFuture();
+    return handOff.compose(reserved -> store.insert(jobs, admission, reserved).andThen(ar -> {
+      if (reserved != null) {
+        handOffs.started(first.type(), ar.succeeded() ? ar.result().started() : List.of());
+      }
+    })).compose(insertion -> {
       JobException refusal = insertion.refusal();
       if (refusal != null) {
         if (refusal.kind() == JobException.Kind.QUOTA || refusal.kind() == JobException.Kind.BACKLOG) {
@@ -176,7 +198,10 @@ public final class JobService {
         types.add(job.type());
         queued.add(job.toQueuedJob());
       }
-      vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray(new ArrayList<>(types))));
+      // A job the insert started needs no wake-up (it would cost a claim that finds nothing).
+      if (insertion.started().isEmpty()) {
+        vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray(new ArrayList<>(types))));
+      }
       return Future.succeededFuture(new Accepted(queued, false));
     });
   }

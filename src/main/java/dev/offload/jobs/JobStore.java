@@ -21,7 +21,16 @@ public interface JobStore {
    * key the owner used before for the same request, the jobs stored then. Concurrent submissions
    * share one transaction (one disk sync), each admitted on its own.
    */
-  Future<Insertion> insert(List<NewJob> jobs, Admission admission);
+  default Future<Insertion> insert(List<NewJob> jobs, Admission admission) {
+    return insert(jobs, admission, null);
+  }
+
+  /**
+   * {@link #insert(List, Admission)}, and with a {@code handOff} (not null), the same transaction
+   * claims the stored jobs as their first attempts on the hand-off's node: the insertion's
+   * {@link Insertion#started} attempts, for that node's dispatcher to run.
+   */
+  Future<Insertion> insert(List<NewJob> jobs, Admission admission, HandOff handOff);
 
   /** The job, or null. */
   Future<Job> find(UUID id);

@@ -37,11 +37,14 @@ public final class PostgresStore {
       connect.setPassword(config.password());
     }
     Pool writer = pool(vertx, connect, 2, "offload-pg-writer", timeoutMillis);
+    // Successes, progress and renewals: a lane of their own (SqlJobStore says why).
+    Pool attemptWriter = pool(vertx, connect, 2, "offload-pg-attempt-writer", timeoutMillis);
     Pool readers = pool(vertx, connect, config.poolSize(), "offload-pg-readers", timeoutMillis);
     StoreHealth health = new StoreHealth("PostgreSQL");
     WritePipeline writes = new WritePipeline(vertx, transactions(vertx, writer), timeoutMillis, health);
-    SqlJobStore store = new SqlJobStore(Dialect.POSTGRES, writes, new ClientSql(readers), health, timeoutMillis,
-      () -> Future.join(writer.close(), readers.close()).mapEmpty());
+    WritePipeline attemptWrites = new WritePipeline(vertx, transactions(vertx, attemptWriter), timeoutMillis, health);
+    SqlJobStore store = new SqlJobStore(Dialect.POSTGRES, writes, attemptWrites, new ClientSql(readers), health,
+      timeoutMillis, () -> Future.join(writer.close(), attemptWriter.close(), readers.close()).mapEmpty());
     return PostgresSchema.migrate(writer, config.schema())
       .onSuccess(from -> LOG.info("PostgreSQL store {} (schema {}) ready (version {} -> {})", safeUrl(connect),
         config.schema(), from, PostgresSchema.MIGRATIONS.size()))

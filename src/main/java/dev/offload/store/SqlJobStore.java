@@ -3,6 +3,7 @@ package dev.offload.store;
 import dev.offload.jobs.Admission;
 import dev.offload.jobs.Attempt;
 import dev.offload.jobs.CancelResult;
+import dev.offload.jobs.HandOff;
 import dev.offload.jobs.Insertion;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobError;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -69,12 +71,18 @@ public final class SqlJobStore implements JobStore {
   // row and the update finds each row without a probe of the id index (docs/benchmarks.md, "The
   // cost of scheduling": picked by id, the claim cost 40 % more than before priorities; by
   // rowid, what it cost then).
+  private static final String CLAIM_RETURNING =
+    " RETURNING id, type, attempts, max_attempts, timeout_seconds, input, created_at, request_id, {row}";
   private static final String CLAIM = """
     UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, progress = NULL,
       node = ?4, lease_until = ?5
     WHERE state = 'queued' AND {key} IN (
-      SELECT k FROM (%1$s%2$s) picks GROUP BY k ORDER BY min(fill), max(priority) DESC, min(run_at) LIMIT ?3)
-    RETURNING id, type, attempts, max_attempts, timeout_seconds, input, created_at, request_id, {row}""";
+      SELECT k FROM (%1$s%2$s) picks GROUP BY k ORDER BY min(fill), max(priority) DESC, min(run_at) LIMIT ?3)"""
+    + CLAIM_RETURNING;
+  // The insert's own claim of the jobs it just stored (a hand-off): by id, %s being ?4, ?5 ...
+  private static final String CLAIM_INSERTED = "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+    + "started_at = ?1, progress = NULL, node = ?2, lease_until = ?3 WHERE state = 'queued' AND id IN (%s)"
+    + CLAIM_RETURNING;
   private static final String OWNER_PICK = "SELECT * FROM (SELECT {key} AS k, 0 AS fill, priority, run_at FROM jobs "
     + "WHERE state = 'queued' AND type = ?2 AND owner = ?%d AND run_at <= ?1 ORDER BY priority DESC, run_at "
     + "LIMIT 1%s) o%d UNION ALL ";
@@ -190,6 +198,13 @@ public final class SqlJobStore implements JobStore {
 
   private final Dialect dialect;
   private final WritePipeline writes;
+  /**
+   * The lane of what a running attempt writes and nothing else waits on: successes, progress,
+   * lease renewals. None of these touches the {@code queue_depth} row, so on PostgreSQL they
+   * commit beside the submissions and claims instead of behind them; SQLite's one writer has one
+   * lane, {@link #writes} itself.
+   */
+  private final WritePipeline attemptWrites;
   private final Sql readers;
   private final StoreHealth health;
   private final long timeoutMillis;
@@ -224,10 +239,11 @@ public final class SqlJobStore implements JobStore {
    * {@code readers} serves the reads; {@code close} closes what the store holds (pools, the
    * writer, a lock file) once the pipeline is closed.
    */
-  SqlJobStore(Dialect dialect, WritePipeline writes, Sql readers, StoreHealth health, long timeoutMillis,
-              Supplier<Future<Void>> close) {
+  SqlJobStore(Dialect dialect, WritePipeline writes, WritePipeline attemptWrites, Sql readers, StoreHealth health,
+              long timeoutMillis, Supplier<Future<Void>> close) {
     this.dialect = dialect;
     this.writes = writes;
+    this.attemptWrites = attemptWrites;
     this.readers = readers;
     this.health = health;
     this.timeoutMillis = timeoutMillis;
@@ -257,8 +273,14 @@ public final class SqlJobStore implements JobStore {
 
   /** Writes each item through the pipeline (items that arrive together share a transaction); succeeds once all are written. */
   private <T> Future<Void> writeEach(WritePipeline.Kind<T, Void> kind, List<T> items) {
+    return writeEach(kind, items, item -> writes);
+  }
+
+  /** {@link #writeEach(WritePipeline.Kind, List)}, each item in the lane {@code lane} picks. */
+  private <T> Future<Void> writeEach(WritePipeline.Kind<T, Void> kind, List<T> items,
+                                     Function<T, WritePipeline> lane) {
     List<Future<Void>> written = new ArrayList<>(items.size());
-    items.forEach(item -> written.add(writes.write(kind, item)));
+    items.forEach(item -> written.add(lane.apply(item).write(kind, item)));
     return Future.all(written).mapEmpty();
   }
 
@@ -277,12 +299,15 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<Insertion> insert(List<NewJob> jobs, Admission admission) {
-    return writes.write(inserts, new Submission(jobs, admission), jobs.size());
+  public Future<Insertion> insert(List<NewJob> jobs, Admission admission, HandOff handOff) {
+    return writes.write(inserts, new Submission(jobs, admission, handOff), jobs.size());
   }
 
-  /** One caller's jobs (a submission, or a batch) and the limits they are admitted against, all or none. */
-  private record Submission(List<NewJob> jobs, Admission admission) {
+  /**
+   * One caller's jobs (a submission, or a batch) and the limits they are admitted against, all or
+   * none; with a {@code handOff} (or null), claimed by the insert's transaction.
+   */
+  private record Submission(List<NewJob> jobs, Admission admission, HandOff handOff) {
   }
 
   /**
@@ -292,6 +317,9 @@ public final class SqlJobStore implements JobStore {
    * {@code queue_depth} row first, which serialises concurrent admissions (on PostgreSQL, across
    * nodes too), so the counts that follow are exact. A submission whose idempotency key is taken
    * stores nothing and gets the jobs that hold the key, when they came from the same request.
+   * The jobs of submissions with a {@link HandOff} are claimed in the same round trip, after the
+   * counts (a claimed job is active as a queued one is); the rows taken back are deleted claimed
+   * or not, and their attempts dropped.
    */
   private Future<List<Insertion>> insertAll(Sql sql, List<Submission> submissions) {
     List<Tuple> rows = new ArrayList<>();
@@ -317,7 +345,8 @@ public final class SqlJobStore implements JobStore {
     Future<?> released = keyReleases.isEmpty() ? Future.succeededFuture() : sql.batch(sql(RELEASE_KEY), keyReleases);
     Future<List<Integer>> inserted = sql.batch(sql(INSERT), rows);
     Future<List<Tuple>> after = sql.query(sql(counts), Tuple.wrap(new ArrayList<>(owners)));
-    return Future.all(released, inserted, after).compose(v -> {
+    Future<Map<UUID, Attempt>> handedOff = handOff(sql, submissions);
+    return Future.all(released, inserted, after, handedOff).compose(v -> {
       // The counts include every row inserted here: take them out to get the counts before.
       int queued = 0;
       Map<String, Integer> active = new HashMap<>();
@@ -363,7 +392,8 @@ public final class SqlJobStore implements JobStore {
             }
           }
         }
-        insertions.add(duplicate ? null : refusal == null ? Insertion.STORED : Insertion.refused(refusal));
+        insertions.add(duplicate ? null : refusal != null ? Insertion.refused(refusal)
+          : submission.handOff() == null ? Insertion.STORED : Insertion.started(started(jobs, handedOff.result())));
         row += jobs.size();
       }
       Future<?> takenBack = refused.isEmpty() ? Future.succeededFuture()
@@ -377,6 +407,42 @@ public final class SqlJobStore implements JobStore {
         return insertions;
       });
     });
+  }
+
+  /**
+   * Claims the jobs of the submissions with a {@link HandOff}, by id, as their first attempts;
+   * answers the attempts by job id (none for a job that was not inserted: a duplicate).
+   */
+  private Future<Map<UUID, Attempt>> handOff(Sql sql, List<Submission> submissions) {
+    List<Future<List<Attempt>>> claimed = new ArrayList<>();
+    for (Submission submission : submissions) {
+      HandOff handOff = submission.handOff();
+      if (handOff != null) {
+        Tuple args = Tuple.of(dialect.time(handOff.startedAt()), handOff.node(), dialect.time(handOff.leaseUntil()));
+        submission.jobs().forEach(job -> args.addValue(dialect.id(job.id())));
+        claimed.add(sql.query(sql(CLAIM_INSERTED.formatted(parameters(4, submission.jobs().size()))), args)
+          .map(SqlJobStore::attempts));
+      }
+    }
+    return Future.all(claimed).map(all -> {
+      Map<UUID, Attempt> byId = new HashMap<>();
+      for (int i = 0; i < all.size(); i++) {
+        all.<List<Attempt>>resultAt(i).forEach(attempt -> byId.put(attempt.id(), attempt));
+      }
+      return byId;
+    });
+  }
+
+  /** The attempts of {@code jobs} among those the insert claimed, in order. */
+  private static List<Attempt> started(List<NewJob> jobs, Map<UUID, Attempt> claimed) {
+    List<Attempt> started = new ArrayList<>(jobs.size());
+    jobs.forEach(job -> {
+      Attempt attempt = claimed.get(job.id());
+      if (attempt != null) {
+        started.add(attempt);
+      }
+    });
+    return started;
   }
 
   /**
@@ -681,21 +747,26 @@ public final class SqlJobStore implements JobStore {
     Tuple args = Tuple.of(dialect.time(claim.now()), claim.type(), claim.max(), claim.node(),
       dialect.time(claim.leaseUntil()));
     owners.forEach(args::addValue);
-    return sql.query(claimSql(owners.size()), args).map(rows -> {
-      List<Attempt> attempts = new ArrayList<>(rows.size());
-      for (Tuple row : rows) {
-        attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), ((Number) row.getValue(2)).intValue(),
-          ((Number) row.getValue(3)).intValue(), ((Number) row.getValue(4)).intValue(), Dialect.json(row.getValue(5)),
-          Dialect.time(row.getValue(6)), row.getString(7), ((Number) row.getValue(8)).longValue()));
-      }
-      attempts.sort(Comparator.comparing(Attempt::createdAt));
-      return attempts;
-    });
+    return sql.query(claimSql(owners.size()), args).map(SqlJobStore::attempts);
+  }
+
+  /** The attempts a claim returned ({@link #CLAIM_RETURNING}'s columns), oldest submission first. */
+  private static List<Attempt> attempts(List<Tuple> rows) {
+    List<Attempt> attempts = new ArrayList<>(rows.size());
+    for (Tuple row : rows) {
+      attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), ((Number) row.getValue(2)).intValue(),
+        ((Number) row.getValue(3)).intValue(), ((Number) row.getValue(4)).intValue(), Dialect.json(row.getValue(5)),
+        Dialect.time(row.getValue(6)), row.getString(7), ((Number) row.getValue(8)).longValue()));
+    }
+    attempts.sort(Comparator.comparing(Attempt::createdAt));
+    return attempts;
   }
 
   @Override
   public Future<Void> finish(List<Outcome> outcomes) {
-    return writeEach(this.outcomes, outcomes);
+    // A success only changes its own row; any other end may queue the job again, which moves
+    // queue_depth: that one waits for the submissions' and claims' lane.
+    return writeEach(this.outcomes, outcomes, o -> o.state() == JobState.SUCCEEDED ? attemptWrites : writes);
   }
 
   private Future<List<Void>> finishAll(Sql sql, List<Outcome> outcomes) {
@@ -718,7 +789,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Void> progress(List<Progress> updates) {
-    return writeEach(progressReports, updates);
+    return writeEach(progressReports, updates, update -> attemptWrites);
   }
 
   private Future<List<Void>> progressAll(Sql sql, List<Progress> updates) {
@@ -758,7 +829,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Void> renew(List<Lease> leases, Instant until) {
-    return leases.isEmpty() ? Future.succeededFuture() : writes.write(renewals, new Renewal(leases, until));
+    return leases.isEmpty() ? Future.succeededFuture() : attemptWrites.write(renewals, new Renewal(leases, until));
   }
 
   private Future<List<Void>> renewAll(Sql sql, List<Renewal> renewals) {
@@ -837,6 +908,7 @@ public final class SqlJobStore implements JobStore {
   @Override
   public Future<Void> close() {
     writes.close();
+    attemptWrites.close();
     return close.get();
   }
 

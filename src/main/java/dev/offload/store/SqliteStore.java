@@ -50,7 +50,7 @@ public final class SqliteStore {
         StoreHealth health = new StoreHealth("SQLite");
         long timeout = config.timeoutSeconds() * 1000L;
         WritePipeline writes = new WritePipeline(vertx, around.apply(writer), timeout, health);
-        SqlJobStore store = new SqlJobStore(Dialect.SQLITE, writes, new ClientSql(readers), health, timeout,
+        SqlJobStore store = new SqlJobStore(Dialect.SQLITE, writes, writes, new ClientSql(readers), health, timeout,
           () -> Future.join(readers.close(), writer.close()).eventually(() -> release(vertx, lock)).mapEmpty());
         // The lock file makes this the only process on the file: every lease still held is a dead one's.
         return SqliteSchema.migrate(writer)

@@ -303,7 +303,7 @@ class SchedulerTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     JobMetrics metrics = new JobMetrics(registry);
     JobService jobs = new JobService(vertx, store, JobTypes.load(settings), settings, metrics, new Lifecycle(),
-      new JobEvents(vertx), null);
+      new JobEvents(vertx), null, null);
     return new Node(store, jobs, new ScheduleService(store.schedules(), jobs, 100, clock),
       new Scheduler(store.schedules(), jobs, metrics, clock, 1000), registry);
   }

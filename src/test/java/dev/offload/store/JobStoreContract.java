@@ -6,6 +6,7 @@ import dev.offload.schedules.Schedule;
 import dev.offload.schedules.ScheduleStore;
 import dev.offload.jobs.Attempt;
 import dev.offload.jobs.CancelResult;
+import dev.offload.jobs.HandOff;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobError;
 import dev.offload.jobs.JobException;
@@ -35,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The store contract, run against every store (SQLite, PostgreSQL): admission, claims,
@@ -165,6 +167,60 @@ abstract class JobStoreContract {
       })
       .onComplete(ctx.succeeding(missing -> ctx.verify(() -> {
         assertThat(missing).isNull();
+        ctx.completeNow();
+      })));
+  }
+
+  /** A submission with a hand-off is stored already running as its first attempt; its outcome is written as a claimed one's. */
+  @Test
+  void anInsertWithAHandOffStartsTheJobItStores(VertxTestContext ctx) {
+    NewJob job = job("alice", 3, 0);
+    HandOff handOff = new HandOff("node-a", now.plusMillis(5), now.plusSeconds(30));
+    store.insert(List.of(job), ROOMY, handOff)
+      .compose(insertion -> {
+        ctx.verify(() -> {
+          assertThat(insertion.refusal()).isNull();
+          assertThat(insertion.started()).extracting(Attempt::id, Attempt::attempt).containsExactly(tuple(job.id(), 1));
+        });
+        return store.find(job.id()).map(read -> {
+          ctx.verify(() -> {
+            assertThat(read.state()).isEqualTo(JobState.RUNNING);
+            assertThat(read.attempts()).isEqualTo(1);
+            assertThat(read.startedAt()).isEqualTo(handOff.startedAt());
+          });
+          return insertion.started().get(0);
+        });
+      })
+      // Nothing is left to claim; the attempt's outcome is fenced as any claimed attempt's.
+      .compose(attempt -> claim("sleep", 10, now).compose(none -> {
+        ctx.verify(() -> assertThat(none).isEmpty());
+        return finish(Outcome.succeeded(attempt, new JsonObject().put("ok", true), now.plusSeconds(1)));
+      }))
+      .compose(v -> store.find(job.id()))
+      .onComplete(ctx.succeeding(done -> ctx.verify(() -> {
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.result()).isEqualTo(new JsonObject().put("ok", true));
+        ctx.completeNow();
+      })));
+  }
+
+  /** A refused submission with a hand-off stores nothing and starts nothing. */
+  @Test
+  void aRefusedInsertWithAHandOffStartsNothing(VertxTestContext ctx) {
+    NewJob first = job("alice", 3, 0);
+    NewJob overQuota = job("alice", 3, 1);
+    HandOff handOff = new HandOff("node-a", now, now.plusSeconds(30));
+    insert(first)
+      .compose(v -> store.insert(List.of(overQuota), new Admission(1000, 1), handOff))
+      .compose(insertion -> {
+        ctx.verify(() -> {
+          assertThat(insertion.refusal().kind()).isEqualTo(JobException.Kind.QUOTA);
+          assertThat(insertion.started()).isEmpty();
+        });
+        return store.find(overQuota.id());
+      })
+      .onComplete(ctx.succeeding(read -> ctx.verify(() -> {
+        assertThat(read).isNull();
         ctx.completeNow();
       })));
   }
