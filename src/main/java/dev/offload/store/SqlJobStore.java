@@ -410,25 +410,29 @@ public final class SqlJobStore implements JobStore {
   }
 
   /**
-   * Claims the jobs of the submissions with a {@link HandOff}, by id, as their first attempts;
-   * answers the attempts by job id (none for a job that was not inserted: a duplicate).
+   * Claims the jobs of the submissions with a {@link HandOff}, by id, as their first attempts, in
+   * one statement for the transaction (its hand-offs are this node's, made within milliseconds:
+   * the earliest start and lease stand for all); answers the attempts by job id (none for a job
+   * that was not inserted: a duplicate).
    */
   private Future<Map<UUID, Attempt>> handOff(Sql sql, List<Submission> submissions) {
-    List<Future<List<Attempt>>> claimed = new ArrayList<>();
+    List<Object> ids = new ArrayList<>();
+    HandOff first = null;
     for (Submission submission : submissions) {
       HandOff handOff = submission.handOff();
       if (handOff != null) {
-        Tuple args = Tuple.of(dialect.time(handOff.startedAt()), handOff.node(), dialect.time(handOff.leaseUntil()));
-        submission.jobs().forEach(job -> args.addValue(dialect.id(job.id())));
-        claimed.add(sql.query(sql(CLAIM_INSERTED.formatted(parameters(4, submission.jobs().size()))), args)
-          .map(SqlJobStore::attempts));
+        first = first == null || handOff.leaseUntil().isBefore(first.leaseUntil()) ? handOff : first;
+        submission.jobs().forEach(job -> ids.add(dialect.id(job.id())));
       }
     }
-    return Future.all(claimed).map(all -> {
+    if (first == null) {
+      return Future.succeededFuture(Map.of());
+    }
+    Tuple args = Tuple.of(dialect.time(first.startedAt()), first.node(), dialect.time(first.leaseUntil()));
+    ids.forEach(args::addValue);
+    return sql.query(sql(CLAIM_INSERTED.formatted(parameters(4, ids.size()))), args).map(rows -> {
       Map<UUID, Attempt> byId = new HashMap<>();
-      for (int i = 0; i < all.size(); i++) {
-        all.<List<Attempt>>resultAt(i).forEach(attempt -> byId.put(attempt.id(), attempt));
-      }
+      attempts(rows).forEach(attempt -> byId.put(attempt.id(), attempt));
       return byId;
     });
   }
