@@ -66,6 +66,8 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
   private final Set<String> maybeQueued = new HashSet<>();
   private boolean pumping;
   private boolean pumpAgain;
+  /** Reservations that wait for the claim running now to say whether jobs of their type wait. */
+  private final List<Runnable> afterClaims = new ArrayList<>();
   private boolean stopped;
   /** Set while draining: completes once nothing runs here any more. */
   private Promise<Integer> drained;
@@ -194,18 +196,30 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
     }
     Promise<HandOff> reserved = Promise.promise();
     context.runOnContext(v -> {
-      JobType jobType = types.get(type);
-      boolean free = jobType != null && !stopped && drained == null && !maybeQueued.contains(type)
-        && inFlight.getOrDefault(type, 0) < jobType.concurrency();
-      HandOff handOff = null;
-      if (free) {
-        inFlight.merge(type, 1, Integer::sum);
-        handOff = new HandOff(node, Instant.now(), leases.end());
+      if (pumping && maybeQueued.contains(type)) {
+        // A claim of this type is running: it says whether anything waits. Decide after it,
+        // rather than queue the job and wake a claim whose run would refuse the next
+        // submissions in turn (every hand-off would then be refused).
+        afterClaims.add(() -> answer(type, caller, reserved));
+      } else {
+        answer(type, caller, reserved);
       }
-      HandOff answer = handOff;
-      caller.runOnContext(x -> reserved.complete(answer));
     });
     return reserved.future();
+  }
+
+  /** Takes a place for {@code type} if one is free and nothing of the type may wait; answers on the caller's context. */
+  private void answer(String type, Context caller, Promise<HandOff> reserved) {
+    JobType jobType = types.get(type);
+    boolean free = jobType != null && !stopped && drained == null && !maybeQueued.contains(type)
+      && inFlight.getOrDefault(type, 0) < jobType.concurrency();
+    HandOff handOff = null;
+    if (free) {
+      inFlight.merge(type, 1, Integer::sum);
+      handOff = new HandOff(node, Instant.now(), leases.end());
+    }
+    HandOff answer = handOff;
+    caller.runOnContext(x -> reserved.complete(answer));
   }
 
   @Override
@@ -250,6 +264,9 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
         LOG.error("Claiming jobs failed; will retry: {}", ar.cause().toString());
       }
       pumping = false;
+      List<Runnable> waiting = new ArrayList<>(afterClaims);
+      afterClaims.clear();
+      waiting.forEach(Runnable::run);
       if (pumpAgain) {
         pump();
       }
