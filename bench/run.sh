@@ -10,7 +10,7 @@
 #   5. the drain rate of BENCH_DRAIN_JOBS (100,000) sleep-0 jobs queued beforehand (batch route)
 #   6. RSS: idle, with BENCH_MEMORY_JOBS (1,000,000) queued, and while draining them
 #   7. the submit figure of 2 on PostgreSQL (127.0.0.1:5432, a schema of its own), if it answers,
-#      with 3's lone submit and 8 there too
+#      with 3's lone submit, 8 and 5 (the drain) there too
 #   8. submit-to-finished under a steady BENCH_OPEN_RATE (200) jobs/s, open loop, each submit
 #      held by Prefer: wait until its 201: p50/p99 and where the time went, on SQLite (and 7)
 # Raw outputs and the service logs go to bench/out/. This is a benchmark, not a test: it fails
@@ -300,7 +300,12 @@ if [[ $PG_URL != none ]] && psql "$PG_URL" -qtAc 'SELECT 1' >/dev/null 2>&1; the
   $PROBE lone "$BASE" "$BENCH_TOKEN" 1000 200 | tee "$OUT/lone-postgres.txt" | sed 's/^/    /'
   open_loop open-postgres
   stop_service
+  echo "== 5 on PostgreSQL: $DRAIN_JOBS sleep-0 jobs queued beforehand (a schema of their own), run by one node"
+  export OFFLOAD_STORE_KIND=postgres OFFLOAD_STORE_POSTGRES_URL="$PG_URL" OFFLOAD_STORE_POSTGRES_SCHEMA="${PG_SCHEMA}_drain"
+  queue_then_drain drain-postgres "$DRAIN_JOBS"
+  unset OFFLOAD_STORE_KIND OFFLOAD_STORE_POSTGRES_URL OFFLOAD_STORE_POSTGRES_SCHEMA
   psql "$PG_URL" -qc "DROP SCHEMA $PG_SCHEMA CASCADE" >/dev/null 2>&1 || true
+  psql "$PG_URL" -qc "DROP SCHEMA ${PG_SCHEMA}_drain CASCADE" >/dev/null 2>&1 || true
   pg_submit=$(rps "$OUT/submit-postgres.txt")
 else
   echo "== 7. PostgreSQL: skipped (no server answers at $PG_URL, or BENCH_PG_URL=none; psql is needed)"
@@ -321,6 +326,7 @@ open_target=$(awk -v l="$lone_p50" 'BEGIN { printf "%.2f", 1.5 * l }')
 pg_lone_p50=$(probed "$OUT/lone-postgres.txt" lone_submit_p50_ms 2>/dev/null || true)
 pg_open_p50=$(probed "$OUT/open-postgres.txt" open_p50_ms 2>/dev/null || true)
 pg_open_p99=$(probed "$OUT/open-postgres.txt" open_p99_ms 2>/dev/null || true)
+pg_drain_rate=$(probed "$OUT/drain-postgres-drain.txt" drain_jobs_per_second 2>/dev/null || true)
 pg_open_target=$(awk -v l="${pg_lone_p50:-0}" 'BEGIN { printf "%.2f", 1.5 * l }')
 memory_queued=$(probed "$OUT/memory-fill.txt" queued_rss_mb 2>/dev/null || true)
 memory_drain=$(probed "$OUT/memory-drain.txt" drain_peak_rss_mb 2>/dev/null || true)
@@ -363,6 +369,7 @@ verdict() {
   printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p50 (ms; 1.5 x its lone)" "${pg_open_p50:--}" "<= $pg_open_target" "$(verdict "${pg_open_p50:--}" "<=" "$pg_open_target")"
   printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p99 (ms)" "${pg_open_p99:--}" "< 25" "$(verdict "${pg_open_p99:--}" "<=" 25)"
   printf '  %-52s %10s   %-10s %s\n' "drain of $DRAIN_JOBS queued sleep-0 jobs (jobs/s)" "$drain_rate" ">= 20000" "$(verdict "$drain_rate" ">=" 20000)"
+  printf '  %-52s %10s   %-10s %s\n' "the same drain on PostgreSQL (jobs/s)" "${pg_drain_rate:--}" ">= 5000" "$(verdict "${pg_drain_rate:--}" ">=" 5000)"
   printf '  %-52s %10s   %-10s %s\n' "RSS idle (MB)" "$RSS_IDLE" "-" "(no target)"
   printf '  %-52s %10s   %-10s %s\n' "RSS with $MEMORY_JOBS queued (MB)" "${memory_queued:--}" "< 300" "$(verdict "${memory_queued:--}" "<=" 300)"
   printf '  %-52s %10s   %-10s %s\n' "RSS while draining them, peak (MB)" "${memory_drain:--}" "< 300" "$(verdict "${memory_drain:--}" "<=" 300)"
