@@ -164,8 +164,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
         LOG.info("Grace period over: {} running attempt(s) handed back to the queue", n);
         if (n > 0) {
           // The other nodes take them at once, not at their next poll.
-          vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types",
-            new JsonArray(types.all().stream().map(JobType::name).toList())));
+          vertx.eventBus().publish(Addresses.WAKE, Addresses.wake(types.all().stream().map(JobType::name).toList()));
         }
       })
       .onFailure(err -> LOG.error("Handing running attempts back failed; their leases will lapse and another "

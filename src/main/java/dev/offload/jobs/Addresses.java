@@ -1,5 +1,11 @@
 package dev.offload.jobs;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Collection;
+
 /** Every event-bus address and failure code Offload uses. Payloads are JsonObject. */
 public final class Addresses {
   /** Work requests for one job type: {@code offload.jobs.<type>}; the reply is the result. */
@@ -29,5 +35,10 @@ public final class Addresses {
 
   public static String workers(String type) {
     return WORKERS_PREFIX + type;
+  }
+
+  /** The {@link #WAKE} message for jobs of {@code types} queued. */
+  public static JsonObject wake(Collection<String> types) {
+    return new JsonObject().put("types", new JsonArray(new ArrayList<>(types)));
   }
 }
