@@ -70,7 +70,7 @@ public final class JobService {
    */
   public Future<Accepted> submit(Caller caller, JsonObject body, String requestId, String idempotencyKey) {
     return submitAll(caller, List.of(body), requestId, "", idempotency(idempotencyKey, "job", body, false), null,
-      handOffs);
+      true);
   }
 
   /**
@@ -79,7 +79,7 @@ public final class JobService {
    * has its job (another node fired it first).
    */
   public Future<Job> submitScheduled(String owner, JsonObject body, NewJob.Tick tick) {
-    return submitAll(new Caller(owner, false), List.of(body), null, "", i -> null, tick, null).map(Accepted::job);
+    return submitAll(new Caller(owner, false), List.of(body), null, "", i -> null, tick, false).map(Accepted::job);
   }
 
   /** Checks a submission as {@link #submit} would, storing nothing; throws the same refusals. */
@@ -119,7 +119,7 @@ public final class JobService {
       submissions.add(submission);
     }
     return submitAll(caller, submissions, requestId, "jobs[%d]: ", idempotency(idempotencyKey, "batch", body, true),
-      null, null);
+      null, false);
   }
 
   /**
@@ -152,13 +152,13 @@ public final class JobService {
 
   /**
    * Validates every submission (a refusal prefixed with {@code where}, formatted with its index),
-   * then stores them all or none. With {@code handOffs} (a single submission due now, on a node
+   * then stores them all or none. With {@code mayHandOff} (a single submission due now, on a node
    * whose workers have a free place for its type and nothing of the type waiting), the insert
    * also starts it: it goes to a worker without a wake-up or a claim of its own.
    */
   private Future<Accepted> submitAll(Caller caller, List<JsonObject> bodies, String requestId, String where,
                                      IntFunction<NewJob.Idempotency> idempotency, NewJob.Tick tick,
-                                     HandOffs handOffs) {
+                                     boolean mayHandOff) {
     if (lifecycle.draining()) {
       metrics.refused("draining");
       return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
@@ -174,8 +174,8 @@ public final class JobService {
     }
     NewJob first = jobs.get(0);
     boolean due = !first.runAt().isAfter(first.createdAt());
-    Future<HandOff> handOff = handOffs != null && jobs.size() == 1 && due ? handOffs.reserve(first.type())
-      : Future.succeededFuture();
+    Future<HandOff> handOff = mayHandOff && handOffs != null && jobs.size() == 1 && due
+      ? handOffs.reserve(first.type()) : Future.succeededFuture();
     return handOff.compose(reserved -> store.insert(jobs, admission, reserved).andThen(ar -> {
       if (reserved != null) {
         handOffs.started(first.type(), ar.succeeded() ? ar.result().started() : List.of());
@@ -200,7 +200,7 @@ public final class JobService {
       }
       // A job the insert started needs no wake-up (it would cost a claim that finds nothing).
       if (insertion.started().isEmpty()) {
-        vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray(new ArrayList<>(types))));
+        vertx.eventBus().publish(Addresses.WAKE, Addresses.wake(types));
       }
       return Future.succeededFuture(new Accepted(queued, false));
     });
@@ -267,7 +267,7 @@ public final class JobService {
       }
       events.changed(id, job.state());
       metrics.submitted(job.type());
-      vertx.eventBus().publish(Addresses.WAKE, new JsonObject().put("types", new JsonArray().add(job.type())));
+      vertx.eventBus().publish(Addresses.WAKE, Addresses.wake(List.of(job.type())));
       return Future.succeededFuture(job);
     });
   }
