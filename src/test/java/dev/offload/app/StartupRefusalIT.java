@@ -1,9 +1,9 @@
 package dev.offload.app;
 
+import dev.offload.support.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -101,16 +100,16 @@ class StartupRefusalIT {
     token("nope.json", "alice", "60").assertRefused(2, "make token: CONF=nope.json: cannot read it");
   }
 
-  private Run token(String conf, String subject, String ttl) throws IOException, InterruptedException {
+  private Run token(String conf, String subject, String ttl) {
     return run(List.of("-cp", jar(), "dev.offload.auth.TokenCli", conf, subject, "jobs:read", ttl), Map.of());
   }
 
-  private Run run(String... args) throws IOException, InterruptedException {
+  private Run run(String... args) {
     return run(Map.of(), args);
   }
 
   /** Runs the jar with {@code args}, and {@code env} added to the environment. */
-  private Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+  private Run run(Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>(List.of("-jar", jar()));
     command.addAll(List.of(args));
     return run(command, env);
@@ -121,20 +120,11 @@ class StartupRefusalIT {
   }
 
   /** Runs {@code java ARGS} in the test's directory and waits (a minute at most) for it to exit. */
-  private Run run(List<String> args, Map<String, String> env) throws IOException, InterruptedException {
+  private Run run(List<String> args, Map<String, String> env) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(args);
-    Path out = Files.createTempFile(dir, "stdout", ".log");
-    Path err = Files.createTempFile(dir, "stderr", ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-      .redirectOutput(out.toFile()).redirectError(err.toFile());
-    builder.environment().putAll(env);
-    Process process = builder.start();
-    boolean exited = process.waitFor(60, TimeUnit.SECONDS);
-    if (!exited) {
-      process.destroyForcibly().waitFor();
-    }
-    return new Run(exited ? process.exitValue() : -1, Files.readString(out), Files.readString(err));
+    Processes.Result result = Processes.run(dir, env, 60, command);
+    return new Run(result.exitCode(), result.stdout(), result.stderr());
   }
 
   private record Run(int exitCode, String stdout, String stderr) {

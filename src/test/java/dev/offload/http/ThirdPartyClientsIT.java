@@ -1,6 +1,7 @@
 package dev.offload.http;
 
 import dev.offload.support.NodeTools;
+import dev.offload.support.Processes;
 import dev.offload.support.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -45,7 +46,7 @@ class ThirdPartyClientsIT {
   void redoclyFindsNoErrorAndOnlyTheKeptWarnings(Vertx vertx, @TempDir Path dir) throws IOException {
     servedContract(vertx, dir);
 
-    NodeTools.Run lint = NodeTools.tool(120, "redocly", "lint", "openapi.json", "--format=json");
+    Processes.Result lint = NodeTools.tool(120, "redocly", "lint", "openapi.json", "--format=json");
 
     assertThat(lint.exitCode()).as("%s", lint).isZero();
     JsonObject report = new JsonObject(lint.stdout());
@@ -60,9 +61,9 @@ class ThirdPartyClientsIT {
   void aGeneratedTypeScriptClientTypeChecksWhatAUserWrites(Vertx vertx, @TempDir Path dir) throws IOException {
     servedContract(vertx, dir);
 
-    NodeTools.Run generate = NodeTools.tool(120, "openapi-typescript", "openapi.json", "-o", "api.d.ts");
+    Processes.Result generate = NodeTools.tool(120, "openapi-typescript", "openapi.json", "-o", "api.d.ts");
     assertThat(generate.exitCode()).as("%s", generate).isZero();
-    NodeTools.Run check = NodeTools.tool(120, "tsc", "--noEmit", "--strict", "--skipLibCheck", "--target", "es2022",
+    Processes.Result check = NodeTools.tool(120, "tsc", "--noEmit", "--strict", "--skipLibCheck", "--target", "es2022",
       "--module", "esnext", "--moduleResolution", "bundler", "client-check.ts");
 
     assertThat(check.exitCode()).as("tsc on client-check.ts: %s", check).isZero();
@@ -76,7 +77,7 @@ class ThirdPartyClientsIT {
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
     service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded");
 
-    NodeTools.Run follow = NodeTools.run(60, "node", "sse-stops.mjs",
+    Processes.Result follow = NodeTools.run(60, "node", "sse-stops.mjs",
       "http://127.0.0.1:" + service.port() + "/api/v1/jobs/" + id + "/events", alice);
 
     assertThat(follow.exitCode()).as("%s", follow).isZero();

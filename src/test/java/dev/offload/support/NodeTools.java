@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -23,14 +23,6 @@ public final class NodeTools {
   private static final Path SOURCES = Path.of("src", "test", "js");
   private static final Path HOME = Path.of("target", "third-party-clients");
   private static boolean installed;
-
-  /** What a command printed, and how it ended. */
-  public record Run(int exitCode, String stdout, String stderr) {
-    @Override
-    public String toString() {
-      return "exit " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
-    }
-  }
 
   private NodeTools() {
   }
@@ -58,7 +50,7 @@ public final class NodeTools {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Run install = run(600, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
+    Processes.Result install = run(600, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
     if (install.exitCode() != 0) {
       throw new AssertionError("npm ci in " + HOME + " failed: " + install);
     }
@@ -67,30 +59,12 @@ public final class NodeTools {
   }
 
   /** Runs {@code command} in {@link #home()}'s directory and waits for it (at most {@code seconds}). */
-  public static Run run(int seconds, String... command) {
-    try {
-      Path out = Files.createTempFile("node-tool", ".out");
-      Path err = Files.createTempFile("node-tool", ".err");
-      Process process = new ProcessBuilder(command).directory(HOME.toFile())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      boolean exited = process.waitFor(seconds, TimeUnit.SECONDS);
-      if (!exited) {
-        process.destroyForcibly().waitFor();
-      }
-      Run run = new Run(exited ? process.exitValue() : -1, Files.readString(out), Files.readString(err));
-      Files.delete(out);
-      Files.delete(err);
-      return run;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  public static Processes.Result run(int seconds, String... command) {
+    return Processes.run(HOME, Map.of(), seconds, List.of(command));
   }
 
   /** Runs a tool the package installed ({@code node_modules/.bin/<tool>}). */
-  public static Run tool(int seconds, String tool, String... args) {
+  public static Processes.Result tool(int seconds, String tool, String... args) {
     List<String> command = new ArrayList<>();
     command.add(home().resolve("node_modules").resolve(".bin").resolve(tool).toAbsolutePath().toString());
     command.addAll(List.of(args));
