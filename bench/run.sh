@@ -13,6 +13,9 @@
 #      with 3's lone submit, 8 and 5 (the drain) there too
 #   8. submit-to-finished under a steady BENCH_OPEN_RATE (200) jobs/s, open loop, each submit
 #      held by Prefer: wait until its 201: p50/p99 and where the time went, on SQLite (and 7)
+#   9. two nodes on one PostgreSQL schema: the submit rate of both together against one alone
+#      (the same connections in all), and PostgreSQL's wait events sampled once a second
+# `bench/run.sh 7 9` runs only the scenarios named (1 and 2 always run: the others compare to them).
 # Raw outputs and the service logs go to bench/out/. This is a benchmark, not a test: it fails
 # only when the service or the load generator does, never on the numbers.
 #
@@ -20,12 +23,17 @@
 # BENCH_THREADS (2), BENCH_CONNECTIONS (64), BENCH_READ_CONNECTIONS (16),
 # BENCH_DRAIN_SECONDS (180), BENCH_DRAIN_JOBS (100000), BENCH_MEMORY_JOBS (1000000; 0 skips 6),
 # BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/test; "none" skips 7), BENCH_OPEN_RATE (200),
-# BENCH_OPEN_SECONDS (20: as long again of warm-up first), JAVA_OPTS (-Xmx256m, as make run).
+# BENCH_OPEN_SECONDS (20: as long again of warm-up first), BENCH_JAR (target/offload.jar),
+# JAVA_OPTS (-Xmx256m, as make run).
 set -euo pipefail
+
+ONLY=" $* "
+# want N: whether scenario N runs (all of them when none is named).
+want() { [[ $ONLY == "  " || $ONLY == *" $1 "* ]]; }
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-JAR=$ROOT/target/offload.jar
+JAR=${BENCH_JAR:-$ROOT/target/offload.jar} # another build, to compare before and after
 OUT=$ROOT/bench/out
 HOST=127.0.0.1 # loopback only: this script never targets another address
 PORT=${BENCH_PORT:-18080}
@@ -79,7 +87,10 @@ port_free "$PORT" || die "no free port near ${BENCH_PORT:-18080} on $HOST"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/offload-bench.XXXXXX")
 SERVICE_PID=""
+NODE_A_PID="" # scenario 9's first node, while the second one is SERVICE_PID
 cleanup() {
+  jobs -p | xargs -r kill 2>/dev/null || true
+  [[ -z $NODE_A_PID ]] || kill "$NODE_A_PID" 2>/dev/null || true
   if [[ -n $SERVICE_PID ]] && kill -0 "$SERVICE_PID" 2>/dev/null; then
     kill "$SERVICE_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$SERVICE_PID" 2>/dev/null || break; sleep 0.1; done
@@ -126,6 +137,7 @@ stop_service() {
   SERVICE_PID=""
 }
 
+cores=$(nproc)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: starting the service on $BASE (data dir $OFFLOAD_DATADIR)"
 start_service service.log
@@ -146,20 +158,21 @@ run_wrk() {
   sed 's/^/    /' "$OUT/$name.txt"
 }
 # Requests/sec of a wrk output file.
-rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
+rps() { [[ -f $1 ]] || return 0; awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
 # The p99 of a wrk --latency output file, in milliseconds.
 p99_ms() {
+  [[ -f $1 ]] || return 0
   awk '$1 == "99%" {
     v = $2; unit = v; sub(/^[0-9.]+/, "", unit); n = v + 0
     if (unit == "us") n /= 1000; else if (unit == "s") n *= 1000; else if (unit == "m") n *= 60000
     printf "%.2f", n }' "$1"
 }
 # "N" from a line "LABEL: N" written by a wrk Lua done() hook, or by Probe.java; 0 when absent.
-counted() { awk -F': ' -v label="$2" '$1 == label { n = $2 } END { print n + 0 }' "$1"; }
+counted() { [[ -f $1 ]] || { echo 0; return; }; awk -F': ' -v label="$2" '$1 == label { n = $2 } END { print n + 0 }' "$1"; }
 # "value" from a line "name value" written by Probe.java.
-probed() { awk -v name="$2" '$1 == name { print $2 }' "$1"; }
+probed() { [[ -f $1 ]] || return 0; awk -v name="$2" '$1 == name { print $2 }' "$1"; }
 # Socket errors (connect, read, write, timeout) reported by wrk; 0 when none.
-socket_errors() { awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10; f = 1 } END { if (!f) print 0 }' "$1"; }
+socket_errors() { [[ -f $1 ]] || { echo 0; return; }; awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10; f = 1 } END { if (!f) print 0 }' "$1"; }
 # How many of the bench owner's jobs are in a state (at most 100, the page size).
 count_state() { api "$BASE/api/v1/jobs?state=$1&limit=100${2:+&type=$2}" | jq '.items | length'; }
 # Waits until no sleep job is queued or running (at most BENCH_DRAIN_SECONDS).
@@ -215,22 +228,26 @@ await_sleep_backlog
 drain_seconds=$((SECONDS - drain_start))
 echo "   drained in ${drain_seconds}s"
 
-echo
-echo "== 3. One client, one keep-alive connection: 1,000 submits, then 200 submit-and-read-until-succeeded"
-$PROBE lone "$BASE" "$BENCH_TOKEN" 1000 200 | tee "$OUT/lone.txt" | sed 's/^/    /'
+if want 3 || want 8; then
+  echo
+  echo "== 3. One client, one keep-alive connection: 1,000 submits, then 200 submit-and-read-until-succeeded"
+  $PROBE lone "$BASE" "$BENCH_TOKEN" 1000 200 | tee "$OUT/lone.txt" | sed 's/^/    /'
+fi
 
 # open_loop NAME: scenario 8 on the service running now.
 open_loop() {
   $PROBE open "$BASE" "$BENCH_TOKEN" "$OPEN_RATE" "$OPEN_SECONDS" | tee "$OUT/$1.txt" | sed 's/^/    /'
 }
-echo
-echo "== 8. Submit-to-finished at $OPEN_RATE jobs/s, open loop, Prefer: wait (${OPEN_SECONDS}s warm-up, then ${OPEN_SECONDS}s)"
-open_loop open
+if want 8; then
+  echo
+  echo "== 8. Submit-to-finished at $OPEN_RATE jobs/s, open loop, Prefer: wait (${OPEN_SECONDS}s warm-up, then ${OPEN_SECONDS}s)"
+  open_loop open
+fi
 
+primes_scenario() {
 echo
 echo "== 4. GET /api/v1/jobs/{id} while every worker runs primes"
 # More primes jobs than there can be worker threads: some stay queued, so every worker is busy.
-cores=$(nproc)
 primes_jobs=$((2 * cores + 2))
 JOB_ID=""
 for _ in $(seq 1 "$primes_jobs"); do
@@ -254,6 +271,8 @@ queued_after=$(count_state queued primes)
 echo "   after the run: $running_after primes jobs running, $queued_after queued"
 (( running_before > 0 && running_after > 0 && queued_after > 0 )) \
   || echo "   WARNING: the workers were not all busy for the whole read run; raise the job count" >&2
+}
+want 4 && primes_scenario
 stop_service
 
 # 5 and 6: jobs are queued through the batch route on an API-only node (nothing runs them), then
@@ -275,19 +294,77 @@ queue_then_drain() { # NAME JOBS
   $PROBE drain "$METRICS" "$2" "$SERVICE_PID" | tee "$OUT/$1-drain.txt" | sed 's/^/    /'
   stop_service
 }
-echo
-echo "== 5. Drain: $DRAIN_JOBS sleep-0 jobs queued beforehand, run by one node"
-queue_then_drain drain "$DRAIN_JOBS"
-if (( MEMORY_JOBS > 0 )); then
+if want 5; then
+  echo
+  echo "== 5. Drain: $DRAIN_JOBS sleep-0 jobs queued beforehand, run by one node"
+  queue_then_drain drain "$DRAIN_JOBS"
+fi
+if (( MEMORY_JOBS > 0 )) && want 6; then
   echo
   echo "== 6. Memory: $MEMORY_JOBS jobs queued (RSS of the API node holding them), then drained"
   queue_then_drain memory "$MEMORY_JOBS"
 fi
 
+# wait_events FILE: samples what PostgreSQL's sessions of Offload wait on, once a second, until
+# killed: one line per active session, "Lock:transactionid", "IO:WalSync", or "CPU" (no wait).
+wait_events() {
+  while true; do
+    psql "$PG_URL" -qtAc "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity
+      WHERE application_name = 'offload' AND state = 'active'" >>"$1" 2>/dev/null || true
+    sleep 1
+  done
+}
+# lock_share FILE: the share of the sampled active sessions that waited on a lock (Lock:*), in %.
+lock_share() {
+  awk '{ n++ } /^Lock:/ { l++ } END { if (n) printf "%.1f", 100 * l / n; else print "-" }' "$1"
+}
+# two_nodes: scenario 9. Both nodes share the schema and the JWT secret (so one token serves
+# both); each has its own data directory and ports. The load is scenario 2's, with the same
+# connections in all: all on node A alone, then half on each of A and B at once.
+two_nodes() {
+  local schema=${PG_SCHEMA}_nodes secret=$WORK/nodes.secret pid_a pid_b
+  head -c 48 /dev/urandom | base64 >"$secret"
+  local common=(OFFLOAD_STORE_KIND=postgres OFFLOAD_STORE_POSTGRES_URL="$PG_URL"
+    OFFLOAD_STORE_POSTGRES_SCHEMA="$schema" OFFLOAD_AUTH_HS256SECRETFILE="$secret")
+  rm -rf "$WORK/a" "$WORK/b"
+  start_service nodes-a.log "${common[@]}" OFFLOAD_DATADIR="$WORK/a"
+  pid_a=$SERVICE_PID
+  BENCH_TOKEN=$(OFFLOAD_AUTH_HS256SECRETFILE="$secret" OFFLOAD_DATADIR="$WORK/a" \
+    java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
+  export BENCH_PATH=/api/v1/jobs BENCH_EXPECT=202 BENCH_BODY='{"type":"sleep","input":{"seconds":0}}'
+  run_wrk nodes-warmup "$CONNECTIONS" "$WARMUP" -s bench/request.lua "$BASE" >/dev/null
+  wait_events "$OUT/nodes-one-waits.txt" & local sampler=$!
+  run_wrk nodes-one "$CONNECTIONS" "$DURATION" -s bench/request.lua "$BASE"
+  kill "$sampler"
+  await_sleep_backlog
+  local base_b=http://$HOST:$((PORT + 1))
+  BASE=$base_b start_service nodes-b.log "${common[@]}" OFFLOAD_DATADIR="$WORK/b" OFFLOAD_HTTP_PORT=$((PORT + 1)) \
+    OFFLOAD_MANAGEMENT_PORT=$((MANAGEMENT + 1))
+  pid_b=$SERVICE_PID
+  NODE_A_PID=$pid_a
+  run_wrk nodes-warmup-b "$CONNECTIONS" "$WARMUP" -s bench/request.lua "$base_b" >/dev/null
+  await_sleep_backlog
+  wait_events "$OUT/nodes-two-waits.txt" & sampler=$!
+  run_wrk nodes-two-a $((CONNECTIONS / 2)) "$DURATION" -s bench/request.lua "$BASE" >/dev/null &
+  local wrk_a=$!
+  run_wrk nodes-two-b $((CONNECTIONS / 2)) "$DURATION" -s bench/request.lua "$base_b" >/dev/null
+  wait "$wrk_a"
+  kill "$sampler"
+  unset BENCH_BODY
+  echo "    node A alone: $(rps "$OUT/nodes-one.txt") submits/s; A and B together: $(rps "$OUT/nodes-two-a.txt") + $(rps "$OUT/nodes-two-b.txt") submits/s"
+  echo "    lock waits in the sampled active sessions: alone $(lock_share "$OUT/nodes-one-waits.txt") %, together $(lock_share "$OUT/nodes-two-waits.txt") %"
+  echo "    wait events together (samples): $(sort "$OUT/nodes-two-waits.txt" | uniq -c | sort -rn | head -6 | awk '{ printf "%s %s; ", $2, $1 }')"
+  stop_service
+  SERVICE_PID=$pid_a NODE_A_PID=""
+  stop_service
+  psql "$PG_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true
+}
+
 echo
-pg_submit="skipped"
 if [[ $PG_URL != none ]] && psql "$PG_URL" -qtAc 'SELECT 1' >/dev/null 2>&1; then
   PG_SCHEMA=bench_$$
+fi
+if [[ -n ${PG_SCHEMA:-} ]] && want 7; then
   echo "== 7. POST /api/v1/jobs, sleep 0, on PostgreSQL ($PG_URL, schema $PG_SCHEMA)"
   rm -rf "$OFFLOAD_DATADIR"
   start_service service-postgres.log OFFLOAD_STORE_KIND=postgres OFFLOAD_STORE_POSTGRES_URL="$PG_URL" \
@@ -300,16 +377,26 @@ if [[ $PG_URL != none ]] && psql "$PG_URL" -qtAc 'SELECT 1' >/dev/null 2>&1; the
   $PROBE lone "$BASE" "$BENCH_TOKEN" 1000 200 | tee "$OUT/lone-postgres.txt" | sed 's/^/    /'
   open_loop open-postgres
   stop_service
+  psql "$PG_URL" -qc "DROP SCHEMA $PG_SCHEMA CASCADE" >/dev/null 2>&1 || true
+fi
+if [[ -n ${PG_SCHEMA:-} ]] && want 5; then
+  echo
   echo "== 5 on PostgreSQL: $DRAIN_JOBS sleep-0 jobs queued beforehand (a schema of their own), run by one node"
   export OFFLOAD_STORE_KIND=postgres OFFLOAD_STORE_POSTGRES_URL="$PG_URL" OFFLOAD_STORE_POSTGRES_SCHEMA="${PG_SCHEMA}_drain"
   queue_then_drain drain-postgres "$DRAIN_JOBS"
   unset OFFLOAD_STORE_KIND OFFLOAD_STORE_POSTGRES_URL OFFLOAD_STORE_POSTGRES_SCHEMA
-  psql "$PG_URL" -qc "DROP SCHEMA $PG_SCHEMA CASCADE" >/dev/null 2>&1 || true
   psql "$PG_URL" -qc "DROP SCHEMA ${PG_SCHEMA}_drain CASCADE" >/dev/null 2>&1 || true
-  pg_submit=$(rps "$OUT/submit-postgres.txt")
-else
-  echo "== 7. PostgreSQL: skipped (no server answers at $PG_URL, or BENCH_PG_URL=none; psql is needed)"
 fi
+if [[ -n ${PG_SCHEMA:-} ]] && want 9; then
+  echo
+  echo "== 9. Two nodes on one PostgreSQL schema (${PG_SCHEMA}_nodes): submit, one node alone, then both together"
+  two_nodes
+fi
+if [[ -z ${PG_SCHEMA:-} ]]; then
+  echo "== 7, 9 and 5 on PostgreSQL: skipped (no server answers at $PG_URL, or BENCH_PG_URL=none; psql is needed)"
+fi
+pg_submit=$(rps "$OUT/submit-postgres.txt")
+pg_submit=${pg_submit:-skipped}
 
 health_rps=$(rps "$OUT/health.txt");   health_p99=$(p99_ms "$OUT/health.txt")
 submit_rps=$(rps "$OUT/submit.txt");   submit_p99=$(p99_ms "$OUT/submit.txt")
@@ -328,6 +415,10 @@ pg_open_p50=$(probed "$OUT/open-postgres.txt" open_p50_ms 2>/dev/null || true)
 pg_open_p99=$(probed "$OUT/open-postgres.txt" open_p99_ms 2>/dev/null || true)
 pg_drain_rate=$(probed "$OUT/drain-postgres-drain.txt" drain_jobs_per_second 2>/dev/null || true)
 pg_open_target=$(awk -v l="${pg_lone_p50:-0}" 'BEGIN { printf "%.2f", 1.5 * l }')
+nodes_one=$(rps "$OUT/nodes-one.txt")
+nodes_two=$(awk -v a="$(rps "$OUT/nodes-two-a.txt")" -v b="$(rps "$OUT/nodes-two-b.txt")" 'BEGIN { if (a + b > 0) print a + b }')
+nodes_gain=$(awk -v one="$nodes_one" -v two="$nodes_two" 'BEGIN { if (one > 0 && two > 0) printf "%.2f", two / one }')
+nodes_locks=$([[ -f $OUT/nodes-two-waits.txt ]] && lock_share "$OUT/nodes-two-waits.txt" || true)
 memory_queued=$(probed "$OUT/memory-fill.txt" queued_rss_mb 2>/dev/null || true)
 memory_drain=$(probed "$OUT/memory-drain.txt" drain_peak_rss_mb 2>/dev/null || true)
 # verdict VALUE OP TARGET: "met" or "MISSED by X" (X: how far off, in the figure's unit).
@@ -370,6 +461,8 @@ verdict() {
   printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p99 (ms)" "${pg_open_p99:--}" "< 25" "$(verdict "${pg_open_p99:--}" "<=" 25)"
   printf '  %-52s %10s   %-10s %s\n' "drain of $DRAIN_JOBS queued sleep-0 jobs (jobs/s)" "$drain_rate" ">= 20000" "$(verdict "$drain_rate" ">=" 20000)"
   printf '  %-52s %10s   %-10s %s\n' "the same drain on PostgreSQL (jobs/s)" "${pg_drain_rate:--}" ">= 5000" "$(verdict "${pg_drain_rate:--}" ">=" 5000)"
+  printf '  %-52s %10s   %-10s %s\n' "two PostgreSQL nodes' submits / one node's" "${nodes_gain:--}" "> 1.0" "$(verdict "${nodes_gain:--}" ">=" 1.01)"
+  printf '  %-52s %10s   %-10s %s\n' "  their sampled sessions waiting on a lock (%)" "${nodes_locks:--}" "< 5" "$(verdict "${nodes_locks:--}" "<=" 5)"
   printf '  %-52s %10s   %-10s %s\n' "RSS idle (MB)" "$RSS_IDLE" "-" "(no target)"
   printf '  %-52s %10s   %-10s %s\n' "RSS with $MEMORY_JOBS queued (MB)" "${memory_queued:--}" "< 300" "$(verdict "${memory_queued:--}" "<=" 300)"
   printf '  %-52s %10s   %-10s %s\n' "RSS while draining them, peak (MB)" "${memory_drain:--}" "< 300" "$(verdict "${memory_drain:--}" "<=" 300)"
