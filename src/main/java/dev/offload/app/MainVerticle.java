@@ -8,7 +8,6 @@ import dev.offload.dispatch.Dispatcher;
 import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
-import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
 import dev.offload.jobs.Lifecycle;
@@ -20,6 +19,7 @@ import dev.offload.ops.Readiness;
 import dev.offload.schedules.ScheduleService;
 import dev.offload.schedules.Scheduler;
 import dev.offload.store.PostgresStore;
+import dev.offload.store.SqlJobStore;
 import dev.offload.store.SqliteStore;
 import dev.offload.webhooks.TargetPolicy;
 import dev.offload.webhooks.WebhookSender;
@@ -57,7 +57,7 @@ public final class MainVerticle extends VerticleBase {
   private final Lifecycle lifecycle = new Lifecycle();
   private OffloadConfig settings;
   private TokenVerifier tokens;
-  private JobStore store;
+  private SqlJobStore store;
   private JobMetrics metrics;
   private JobEvents events;
   private JobService jobs;
@@ -119,11 +119,11 @@ public final class MainVerticle extends VerticleBase {
       ? shared : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
-  private Future<JobStore> openStore() {
+  private Future<SqlJobStore> openStore() {
     return settings.store().isPostgres()
-      ? PostgresStore.open(vertx, settings.store().postgres(), settings.store().timeoutSeconds()).<JobStore>map(store -> store)
+      ? PostgresStore.open(vertx, settings.store().postgres(), settings.store().timeoutSeconds())
         .recover(failing("cannot open the PostgreSQL store (config key 'store.postgres.url')"))
-      : SqliteStore.open(vertx, settings.store()).<JobStore>map(store -> store)
+      : SqliteStore.open(vertx, settings.store())
         .recover(failing("cannot open the SQLite store " + settings.store().sqliteFile()));
   }
 
@@ -158,7 +158,7 @@ public final class MainVerticle extends VerticleBase {
 
   private WebhookSender webhookSender() {
     try {
-      return new WebhookSender(store, settings.webhooks(), settings.workers().pollMillis(), metrics);
+      return new WebhookSender(store.webhooks(), settings.webhooks(), settings.workers().pollMillis(), metrics);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("config key 'webhooks.secret': " + e.getMessage());
     }

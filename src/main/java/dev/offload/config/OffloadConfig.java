@@ -75,13 +75,14 @@ public record OffloadConfig(
 
   /**
    * PostgreSQL connection: a {@code postgresql://} URL, the schema Offload owns (created if
-   * missing), the pool size per node, and the password (from {@code OFFLOAD_STORE_POSTGRES_PASSWORD}
-   * or a file; never logged).
+   * missing), the reader pool size per node, the write lanes per node (each a connection with its
+   * own group commit), and the password (from {@code OFFLOAD_STORE_POSTGRES_PASSWORD} or a file;
+   * never logged).
    */
-  public record Postgres(String url, String schema, int poolSize, String password) {
+  public record Postgres(String url, String schema, int poolSize, int writers, String password) {
     @Override
     public String toString() {
-      return "Postgres[url=" + url + ", schema=" + schema + ", poolSize=" + poolSize
+      return "Postgres[url=" + url + ", schema=" + schema + ", poolSize=" + poolSize + ", writers=" + writers
         + ", password=" + (password == null ? "none" : "***") + "]";
     }
   }
@@ -283,6 +284,7 @@ public record OffloadConfig(
         r.matching("store.postgres.url", "postgresql://postgres@127.0.0.1:5432/postgres", "postgres(ql)?://.+"),
         r.matching("store.postgres.schema", "offload", "[a-z_][a-z0-9_]{0,62}"),
         r.integer("store.postgres.poolSize", 8, 1, 256),
+        r.integer("store.postgres.writers", 4, 1, 64),
         password(r)),
       r.integer("store.timeoutSeconds", 5, 1, 300));
     Auth auth = auth(r, mode, dataDir);

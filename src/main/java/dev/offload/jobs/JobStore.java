@@ -1,6 +1,5 @@
 package dev.offload.jobs;
 
-import dev.offload.schedules.ScheduleStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -92,27 +91,6 @@ public interface JobStore {
 
   /** Sets {@code error} on the queued jobs of a type that have none; returns how many. */
   Future<Integer> flagQueued(String type, JsonObject error);
-
-  /**
-   * Completion webhooks: takes up to {@code max} jobs whose callback delivery is due, holding
-   * each until {@code leaseUntil} (a node that dies mid-delivery lets it become due again then),
-   * oldest first. Every node may call it; each due delivery goes to one of them.
-   */
-  Future<List<Job>> claimCallbacks(Instant now, Instant leaseUntil, int max);
-
-  /** Records how delivery attempts went; each applies only while its delivery is still pending. */
-  Future<Void> recordCallbacks(List<CallbackAttempt> attempts);
-
-  /**
-   * One delivery attempt of a job's callback: the delivery's new {@code state} ({@code pending},
-   * {@code delivered}, {@code failed}), why it failed (null when it did not), and when the next
-   * attempt is due (null when there is none).
-   */
-  record CallbackAttempt(UUID id, String state, String error, Instant nextAt) {
-  }
-
-  /** The recurring schedules, kept in the same database. */
-  ScheduleStore schedules();
 
   /** Succeeds when the store answers a trivial query (readiness). */
   Future<Void> ping();

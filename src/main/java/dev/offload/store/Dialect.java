@@ -74,6 +74,11 @@ enum Dialect {
     String skipLocked() {
       return "";
     }
+
+    @Override
+    String stripe() {
+      return "0";
+    }
   },
 
   POSTGRES {
@@ -138,6 +143,11 @@ enum Dialect {
       // Several nodes claim at once: each takes rows the others have not locked.
       return " FOR UPDATE SKIP LOCKED";
     }
+
+    @Override
+    String stripe() {
+      return "pg_backend_pid() % 1024";
+    }
   };
 
   private static final Pattern MARKER = Pattern.compile("\\{(json|time) \\?(\\d+)}");
@@ -163,11 +173,17 @@ enum Dialect {
 
   abstract String translate(String template);
 
-  /** The markers both dialects share: {@code {history ?E ?T}}, {@code {key}}, {@code {row}} and {@code {row ?N AND }}. */
+  /**
+   * The markers both dialects share: {@code {history ?E ?T}}, {@code {key}}, {@code {row}},
+   * {@code {row ?N AND }} and {@code {stripe}}.
+   */
   String common(String template) {
     String rows = ROW_MATCH.matcher(template).replaceAll(m -> Matcher.quoteReplacement(rowMatch(m.group(1))));
-    return history(rows).replace("{key}", key()).replace("{row}", row());
+    return history(rows).replace("{key}", key()).replace("{row}", row()).replace("{stripe}", stripe());
   }
+
+  /** {@code {stripe}}: this session's stripe of the backlog counter (SQLite's one writer: stripe 0). */
+  abstract String stripe();
 
   /**
    * {@code {key}}: the cheapest handle on a job row within one statement. SQLite's rowid is in

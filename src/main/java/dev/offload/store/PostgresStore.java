@@ -11,6 +11,8 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -36,12 +38,17 @@ public final class PostgresStore {
     if (config.password() != null) {
       connect.setPassword(config.password());
     }
-    Pool writer = pool(vertx, connect, 2, "offload-pg-writer", timeoutMillis);
-    // Successes, progress and renewals: a lane of their own (SqlJobStore says why).
+    // One connection per lane: each lane runs one transaction at a time.
+    Pool writer = pool(vertx, connect, config.writers(), "offload-pg-writer", timeoutMillis);
+    // Outcomes, progress and renewals: a lane of their own (SqlJobStore says why).
     Pool attemptWriter = pool(vertx, connect, 2, "offload-pg-attempt-writer", timeoutMillis);
     Pool readers = pool(vertx, connect, config.poolSize(), "offload-pg-readers", timeoutMillis);
     StoreHealth health = new StoreHealth("PostgreSQL");
-    WritePipeline writes = new WritePipeline(vertx, transactions(vertx, writer), timeoutMillis, health);
+    List<WritePipeline> lanes = new ArrayList<>();
+    for (int i = 0; i < config.writers(); i++) {
+      lanes.add(new WritePipeline(vertx, transactions(vertx, writer), timeoutMillis, health));
+    }
+    Lanes writes = new Lanes(lanes);
     WritePipeline attemptWrites = new WritePipeline(vertx, transactions(vertx, attemptWriter), timeoutMillis, health);
     SqlJobStore store = new SqlJobStore(Dialect.POSTGRES, writes, attemptWrites, new ClientSql(readers), health,
       timeoutMillis, () -> Future.join(writer.close(), attemptWriter.close(), readers.close()).mapEmpty());

@@ -12,6 +12,7 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -50,7 +51,7 @@ public final class SqliteStore {
         StoreHealth health = new StoreHealth("SQLite");
         long timeout = config.timeoutSeconds() * 1000L;
         WritePipeline writes = new WritePipeline(vertx, around.apply(writer), timeout, health);
-        SqlJobStore store = new SqlJobStore(Dialect.SQLITE, writes, writes, new ClientSql(readers), health, timeout,
+        SqlJobStore store = new SqlJobStore(Dialect.SQLITE, new Lanes(List.of(writes)), writes, new ClientSql(readers), health, timeout,
           () -> Future.join(readers.close(), writer.close()).eventually(() -> release(vertx, lock)).mapEmpty());
         // The lock file makes this the only process on the file: every lease still held is a dead one's.
         return SqliteSchema.migrate(writer)

@@ -5,7 +5,6 @@ import dev.offload.jobs.RetryPolicy;
 import dev.offload.jobs.Job;
 import dev.offload.jobs.JobException;
 import dev.offload.jobs.JobMetrics;
-import dev.offload.jobs.JobStore;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
@@ -36,7 +35,7 @@ public final class WebhookSender extends VerticleBase {
   /** How much of a receiver's answer is read (only its status matters). */
   static final int MAX_RESPONSE_BYTES = 4096;
 
-  private final JobStore store;
+  private final WebhookOutbox outbox;
   private final OffloadConfig.Webhooks settings;
   private final long pollMillis;
   private final JobMetrics metrics;
@@ -45,8 +44,8 @@ public final class WebhookSender extends VerticleBase {
   private WebhookClient client;
   private boolean sending;
 
-  public WebhookSender(JobStore store, OffloadConfig.Webhooks settings, long pollMillis, JobMetrics metrics) {
-    this.store = store;
+  public WebhookSender(WebhookOutbox outbox, OffloadConfig.Webhooks settings, long pollMillis, JobMetrics metrics) {
+    this.outbox = outbox;
     this.settings = settings;
     this.pollMillis = pollMillis;
     this.metrics = metrics;
@@ -76,11 +75,11 @@ public final class WebhookSender extends VerticleBase {
     Instant now = Instant.now();
     // Held for the longest an attempt can take, and then some, before another node may try.
     Instant leaseUntil = now.plusSeconds(settings.timeoutSeconds() * 2L + 10);
-    store.claimCallbacks(now, leaseUntil, BATCH)
+    outbox.claim(now, leaseUntil, BATCH)
       .compose(jobs -> {
-        List<Future<JobStore.CallbackAttempt>> attempts = new ArrayList<>(jobs.size());
+        List<Future<WebhookOutbox.Attempt>> attempts = new ArrayList<>(jobs.size());
         jobs.forEach(job -> attempts.add(attempt(job)));
-        return Future.all(attempts).compose(done -> store.recordCallbacks(done.list())).map(jobs.size());
+        return Future.all(attempts).compose(done -> outbox.record(done.list())).map(jobs.size());
       })
       .onComplete(ar -> {
         sending = false;
@@ -103,7 +102,7 @@ public final class WebhookSender extends VerticleBase {
   }
 
   /** One signed POST of a finished job, and what it makes of the delivery. Never fails. */
-  private Future<JobStore.CallbackAttempt> attempt(Job job) {
+  private Future<WebhookOutbox.Attempt> attempt(Job job) {
     String body = payload(job).encode();
     long timestamp = Instant.now().getEpochSecond();
     String id = messageId(job);
@@ -120,14 +119,14 @@ public final class WebhookSender extends VerticleBase {
         .log(delivery.delivered() ? "webhook delivered" : "webhook attempt failed: " + delivery.problem());
       if (delivery.delivered()) {
         metrics.webhookDelivered(Duration.between(job.finishedAt(), Instant.now()));
-        return new JobStore.CallbackAttempt(job.id(), "delivered", null, null);
+        return new WebhookOutbox.Attempt(job.id(), "delivered", null, null);
       }
       if (delivery.refused() || attempt >= settings.maxAttempts()) {
         metrics.webhookAttempt("failed");
-        return new JobStore.CallbackAttempt(job.id(), "failed", delivery.problem(), null);
+        return new WebhookOutbox.Attempt(job.id(), "failed", delivery.problem(), null);
       }
       metrics.webhookAttempt("retried");
-      return new JobStore.CallbackAttempt(job.id(), "pending", delivery.problem(),
+      return new WebhookOutbox.Attempt(job.id(), "pending", delivery.problem(),
         Instant.now().plusMillis(backoff.backoffMillis(attempt)));
     });
   }

@@ -14,6 +14,7 @@ import dev.offload.jobs.JobTypes;
 import dev.offload.jobs.Lifecycle;
 import dev.offload.jobs.NewJob;
 import dev.offload.store.PostgresStore;
+import dev.offload.store.SqlJobStore;
 import dev.offload.store.SqliteStore;
 import dev.offload.support.TestPostgres;
 import dev.offload.support.TestService;
@@ -294,11 +295,11 @@ class SchedulerTest {
       .map(store -> node(store, settings));
   }
 
-  private Node node(JobStore store) {
+  private Node node(SqlJobStore store) {
     return node(store, OffloadConfig.from(TestService.baseConfig(dir), Map.of()));
   }
 
-  private Node node(JobStore store, OffloadConfig settings) {
+  private Node node(SqlJobStore store, OffloadConfig settings) {
     stores.add(store);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     JobMetrics metrics = new JobMetrics(registry);

@@ -51,7 +51,7 @@ import static org.assertj.core.api.Assertions.tuple;
 abstract class JobStoreContract {
   private static final Admission ROOMY = new Admission(1000, 1000);
   protected Vertx vertx;
-  protected JobStore store;
+  protected SqlJobStore store;
   private Instant now;
 
   /** Opens the store under test; called again after {@code close()} to reopen the same data. */

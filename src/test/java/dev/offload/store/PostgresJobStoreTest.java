@@ -11,6 +11,8 @@ import io.vertx.junit5.VertxTestContext;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.Test;
 
@@ -66,10 +68,62 @@ class PostgresJobStoreTest extends JobStoreContract {
             SELECT gen_random_uuid(), $1, 'sleep', 'queued', '{"seconds":1}', 3, 60, 5, $2, $2, 'req-' || $1
             FROM generate_series(1, $3)""")
           .execute(Tuple.of(owner, OffsetDateTime.ofInstant(runAt, ZoneOffset.UTC), count)))
-        .compose(inserted -> connection.preparedQuery("UPDATE queue_depth SET queued = queued + $1")
+        .compose(inserted -> connection.preparedQuery("UPDATE queue_depth SET queued = queued + $1 WHERE slot = 0")
           .execute(Tuple.of(count)))
         .compose(counted -> connection.query("ANALYZE jobs").execute()))
       .<Void>mapEmpty().eventually(pool::close);
+  }
+
+  /**
+   * Another session (another node, say) inserts a job and keeps its transaction open. It holds its
+   * new row and its own stripe of the backlog counter, nothing this node's submissions need: they
+   * commit meanwhile. (With one counter row, each waited for that transaction until the store
+   * timeout refused it.) The other session is picked on a stripe no session of Offload's uses, as
+   * it would be 1,020 times in 1,024.
+   */
+  @Test
+  void aTransactionHeldOpenByAnotherSessionHoldsUpNoSubmission(VertxTestContext ctx) {
+    Pool others = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestPostgres.URL)
+      .addProperty("search_path", schema)).with(new PoolOptions().setMaxSize(8)).using(vertx).build();
+    Instant now = Instant.now();
+    others.query("SELECT pid % 1024 FROM pg_stat_activity WHERE application_name = 'offload'").execute()
+      .compose(rows -> {
+        List<Integer> taken = new ArrayList<>();
+        rows.forEach(row -> taken.add(row.getInteger(0)));
+        return sessionOffStripes(others, taken, new ArrayList<>());
+      })
+      .compose(held -> held.begin()
+        .compose(tx -> held.query("INSERT INTO jobs (id, owner, type, state, input, max_attempts, timeout_seconds, "
+          + "priority, run_at, created_at) VALUES (gen_random_uuid(), 'mallory', 'sleep', 'queued', '{}', 3, 60, 5, "
+          + "now(), now())").execute())
+        .compose(inserted -> Future.all(store.insert(List.of(newJob("alice", now)), new Admission(1000, 1000)),
+          store.insert(List.of(newJob("bob", now)), new Admission(1000, 1000))))
+        .onComplete(done -> held.close()))
+      .eventually(others::close)
+      .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+        assertThat(both.<Insertion>list()).containsExactly(Insertion.STORED, Insertion.STORED);
+        ctx.completeNow();
+      })));
+  }
+
+  /** A connection of {@code pool} whose session's stripe is not among {@code taken} (the others are closed). */
+  private static Future<SqlConnection> sessionOffStripes(Pool pool, List<Integer> taken, List<SqlConnection> tried) {
+    if (tried.size() == 8) {
+      return Future.failedFuture("no session off Offload's stripes in 8 tries");
+    }
+    return pool.getConnection().compose(conn -> conn.query("SELECT pg_backend_pid() % 1024").execute().compose(rows -> {
+      if (!taken.contains(rows.iterator().next().getInteger(0))) {
+        tried.forEach(SqlConnection::close);
+        return Future.succeededFuture(conn);
+      }
+      tried.add(conn);
+      return sessionOffStripes(pool, taken, tried);
+    }));
+  }
+
+  private static NewJob newJob(String owner, Instant now) {
+    return new NewJob(UUID.randomUUID(), owner, "sleep", new JsonObject().put("seconds", 1), 3, 60,
+      NewJob.DEFAULT_PRIORITY, now, now, "req", null, null, null);
   }
 
   @Test

@@ -91,14 +91,14 @@ class SqliteJobStoreTest extends JobStoreContract {
   @Test
   void statsReadActiveJobsAndARangeOfFinishedOnes(VertxTestContext ctx) {
     SqlJobStore sql = (SqlJobStore) store;
-    sql.explain(SqlJobStore.statsActive(true), io.vertx.sqlclient.Tuple.of("alice"))
+    sql.explain(JobSql.statsActive(true), io.vertx.sqlclient.Tuple.of("alice"))
       .compose(active -> {
         ctx.verify(() -> assertThat(active).contains("USING INDEX jobs_active_owner (owner=?)"));
-        return sql.explain(SqlJobStore.statsFinished(true), io.vertx.sqlclient.Tuple.of("alice", 0L));
+        return sql.explain(JobSql.statsFinished(true), io.vertx.sqlclient.Tuple.of("alice", 0L));
       })
       .compose(ownersFinished -> {
         ctx.verify(() -> assertThat(ownersFinished).contains("USING INDEX jobs_finished (finished_at>?)"));
-        return sql.explain(SqlJobStore.statsFinished(false), io.vertx.sqlclient.Tuple.of(0L));
+        return sql.explain(JobSql.statsFinished(false), io.vertx.sqlclient.Tuple.of(0L));
       })
       .onComplete(ctx.succeeding(allFinished -> ctx.verify(() -> {
         assertThat(allFinished).contains("USING INDEX jobs_finished (finished_at>?)");
@@ -110,7 +110,7 @@ class SqliteJobStoreTest extends JobStoreContract {
   @Test
   void anOutcomeFindsItsRowByRowid() throws Exception {
     try (Connection connection = jdbc()) {
-      for (String outcome : List.of(SqlJobStore.SUCCEED, SqlJobStore.FINISH)) {
+      for (String outcome : List.of(JobSql.SUCCEED, JobSql.FINISH)) {
         try (ResultSet plan = connection.createStatement()
           .executeQuery("EXPLAIN QUERY PLAN " + Dialect.SQLITE.sql(outcome))) {
           StringBuilder details = new StringBuilder();

@@ -55,6 +55,6 @@ public final class TestPostgres {
   }
 
   public static OffloadConfig.Postgres config(String schema) {
-    return new OffloadConfig.Postgres(URL, schema, 4, null);
+    return new OffloadConfig.Postgres(URL, schema, 4, 4, null);
   }
 }
