@@ -13,8 +13,10 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +93,7 @@ final class Admissions {
       + parameters(1, owners.size()) + ") GROUP BY owner";
     // All are issued at once; the connection runs them in order, so the counts include the batch.
     Future<?> released = keyReleases.isEmpty() ? Future.succeededFuture() : sql.batch(sql(JobSql.RELEASE_KEY), keyReleases);
-    Future<List<Integer>> inserted = sql.batch(sql(JobSql.INSERT), rows);
+    Future<List<Integer>> inserted = insertRows(sql, rows);
     Future<List<Tuple>> after = sql.query(sql(counts), Tuple.wrap(new ArrayList<>(owners)));
     Future<Map<UUID, Attempt>> handedOff = handOff(sql, submissions);
     return Future.all(released, inserted, after, handedOff).compose(v -> {
@@ -154,6 +156,23 @@ final class Admissions {
         }
         return insertions;
       });
+    });
+  }
+
+  /** Inserts the rows (duplicates skipped); answers, per row in order, how many it inserted (1 or 0). */
+  private Future<List<Integer>> insertRows(Sql sql, List<Tuple> rows) {
+    if (!dialect.arrays()) {
+      return sql.batch(sql(JobSql.INSERT), rows);
+    }
+    Tuple columns = Dialect.columns(rows, UUID.class, String.class, String.class, String.class, Integer.class,
+      Integer.class, OffsetDateTime.class, OffsetDateTime.class, String.class, String.class, String.class, String.class,
+      Integer.class, String.class, OffsetDateTime.class);
+    return sql.query(sql(JobSql.INSERT_ALL), columns).map(returned -> {
+      Set<UUID> stored = new HashSet<>();
+      returned.forEach(row -> stored.add(Dialect.id(row.getValue(0))));
+      List<Integer> counts = new ArrayList<>(rows.size());
+      rows.forEach(row -> counts.add(stored.contains((UUID) row.getValue(0)) ? 1 : 0));
+      return counts;
     });
   }
 

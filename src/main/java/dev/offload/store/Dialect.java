@@ -5,9 +5,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 
+import java.lang.reflect.Array;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -225,6 +227,31 @@ enum Dialect {
 
   /** The suffix of the claim's inner SELECT. */
   abstract String skipLocked();
+
+  /**
+   * Whether many rows go in one statement as arrays, one per column (PostgreSQL's {@code unnest}),
+   * rather than one statement run once per row (SQLite, in process, where a run costs little).
+   */
+  boolean arrays() {
+    return this == POSTGRES;
+  }
+
+  /**
+   * The rows as one array per column, for {@code unnest}: column {@code c} an array of
+   * {@code types[c]}, a JSON object as its text.
+   */
+  static Tuple columns(List<Tuple> rows, Class<?>... types) {
+    Tuple columns = Tuple.tuple();
+    for (int c = 0; c < types.length; c++) {
+      Object[] column = (Object[]) Array.newInstance(types[c], rows.size());
+      for (int r = 0; r < rows.size(); r++) {
+        Object value = rows.get(r).getValue(c);
+        column[r] = value instanceof JsonObject json ? json.encode() : value;
+      }
+      columns.addValue(column);
+    }
+    return columns;
+  }
 
   /** Reads an id column, whichever way the driver returns it. */
   static UUID id(Object value) {

@@ -14,6 +14,23 @@ final class JobSql {
     // A duplicate (an idempotency key in use, or an id: a bug, never a client's doing) must not
     // fail the other submissions that share the transaction: it is skipped here and resolved below.
     + "ON CONFLICT DO NOTHING";
+  // PostgreSQL: the same insert, all of a transaction's rows in one statement (one array per
+  // column, unnest): the backlog counter's statement trigger then fires once per transaction, not
+  // once per row, and PostgreSQL plans and runs one statement instead of one per job. RETURNING
+  // names the rows inserted (the others were duplicates).
+  static final String INSERT_ALL = """
+    INSERT INTO jobs (id, owner, type, state, input, max_attempts, timeout_seconds, run_at, created_at, request_id,
+      callback_url, callback_state, idempotency_key, request_hash, priority, schedule_name, schedule_tick)
+    SELECT id, owner, type, 'queued', CAST(input AS jsonb), max_attempts, timeout_seconds, run_at, created_at, request_id,
+      callback_url, CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, idempotency_key, request_hash,
+      priority, schedule_name, schedule_tick
+    FROM unnest(CAST(?1 AS uuid[]), CAST(?2 AS text[]), CAST(?3 AS text[]), CAST(?4 AS text[]), CAST(?5 AS int[]),
+      CAST(?6 AS int[]), CAST(?7 AS timestamptz[]), CAST(?8 AS timestamptz[]), CAST(?9 AS text[]), CAST(?10 AS text[]),
+      CAST(?11 AS text[]), CAST(?12 AS text[]), CAST(?13 AS int[]), CAST(?14 AS text[]), CAST(?15 AS timestamptz[]))
+      AS t(id, owner, type, input, max_attempts, timeout_seconds, run_at, created_at, request_id, callback_url,
+        idempotency_key, request_hash, priority, schedule_name, schedule_tick)
+    ON CONFLICT DO NOTHING
+    RETURNING id""";
   // An idempotency key older than its keeping time no longer holds: its job lets go of it.
   static final String RELEASE_KEY = "UPDATE jobs SET idempotency_key = NULL "
     + "WHERE owner = ?1 AND idempotency_key = ?2 AND created_at < ?3";
@@ -61,6 +78,13 @@ final class JobSql {
   static final String SUCCEED = """
     UPDATE jobs SET state = 'succeeded', result = {json ?3}, progress = 1.0, finished_at = {time ?4}, lease_until = NULL
     WHERE {row ?5 AND }id = ?1 AND attempts = ?2 AND state = 'running'""";
+  // PostgreSQL: SUCCEED for all of a transaction's successes in one statement (as INSERT_ALL).
+  static final String SUCCEED_ALL = """
+    UPDATE jobs SET state = 'succeeded', result = CAST(o.result AS jsonb), progress = 1.0, finished_at = o.at,
+      lease_until = NULL
+    FROM unnest(CAST(?1 AS uuid[]), CAST(?2 AS int[]), CAST(?3 AS text[]), CAST(?4 AS timestamptz[]))
+      AS o(id, attempt, result, at)
+    WHERE jobs.id = o.id AND jobs.attempts = o.attempt AND jobs.state = 'running'""";
   // Any other end: failed, cancelled, or back to the queue (?3 = 'queued': a retry at ?6, or an
   // attempt given back when ?8 is false). A retry of a job whose cancellation was requested ends
   // as cancelled instead.

@@ -22,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -343,7 +344,10 @@ public final class SqlJobStore implements JobStore {
           dialect.json(o.error()), dialect.time(o.runAt()), dialect.time(o.at()), o.counted()), o.row()));
       }
     }
-    Future<?> succeeding = succeeded.isEmpty() ? Future.succeededFuture() : sql.batch(sql(JobSql.SUCCEED), succeeded);
+    Future<?> succeeding = succeeded.isEmpty() ? Future.succeededFuture()
+      : dialect.arrays() ? sql.update(sql(JobSql.SUCCEED_ALL), Dialect.columns(succeeded, UUID.class, Integer.class,
+        String.class, OffsetDateTime.class))
+      : sql.batch(sql(JobSql.SUCCEED), succeeded);
     Future<?> ending = others.isEmpty() ? Future.succeededFuture() : sql.batch(sql(JobSql.FINISH), others);
     return Future.all(succeeding, ending).map(v -> nulls(outcomes.size()));
   }
