@@ -34,6 +34,11 @@ public final class PostgresStore {
     int timeoutMillis = timeoutSeconds * 1000;
     PgConnectOptions connect = PgConnectOptions.fromUri(config.url())
       .setPipeliningLimit(256)
+      // Parsed and planned once per connection, not at every run: the claim alone is 2.4 kB of
+      // SQL with a dozen branches (docs/benchmarks.md, "PostgreSQL writes in parallel").
+      .setCachePreparedStatements(true)
+      .setPreparedStatementCacheMaxSize(256)
+      .setPreparedStatementCacheSqlLimit(16_384)
       .setProperties(Map.of("search_path", config.schema(), "application_name", "offload"));
     if (config.password() != null) {
       connect.setPassword(config.password());

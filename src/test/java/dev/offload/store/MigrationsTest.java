@@ -33,7 +33,7 @@ class MigrationsTest {
   @Test
   void bothStoresHaveTheirMigrationsInOrder() {
     assertThat(SqliteSchema.MIGRATIONS).extracting(List::size).containsExactly(6, 5, 3, 2, 10, 8, 2, 2);
-    assertThat(PostgresSchema.MIGRATIONS).extracting(List::size).containsExactly(10, 2, 2, 5, 5, 2, 5, 5);
+    assertThat(PostgresSchema.MIGRATIONS).extracting(List::size).containsExactly(10, 2, 2, 5, 5, 2, 5, 6);
     assertThat(SqliteSchema.MIGRATIONS.get(0).get(0)).startsWith("CREATE TABLE jobs (");
   }
 }
