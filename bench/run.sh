@@ -384,6 +384,10 @@ if [[ -n ${PG_SCHEMA:-} ]] && want 5; then
   echo "== 5 on PostgreSQL: $DRAIN_JOBS sleep-0 jobs queued beforehand (a schema of their own), run by one node"
   export OFFLOAD_STORE_KIND=postgres OFFLOAD_STORE_POSTGRES_URL="$PG_URL" OFFLOAD_STORE_POSTGRES_SCHEMA="${PG_SCHEMA}_drain"
   queue_then_drain drain-postgres "$DRAIN_JOBS"
+  # How many of the drain's updates were HOT (no index written): docs/benchmarks.md says why none are.
+  psql "$PG_URL" -qtAc "SELECT 'updates ' || n_tup_upd || ', of them HOT ' || n_tup_hot_upd
+    FROM pg_stat_user_tables WHERE schemaname = '${PG_SCHEMA}_drain' AND relname = 'jobs'" \
+    | tee -a "$OUT/drain-postgres-drain.txt" | sed 's/^/    /'
   unset OFFLOAD_STORE_KIND OFFLOAD_STORE_POSTGRES_URL OFFLOAD_STORE_POSTGRES_SCHEMA
   psql "$PG_URL" -qc "DROP SCHEMA ${PG_SCHEMA}_drain CASCADE" >/dev/null 2>&1 || true
 fi
