@@ -12,7 +12,8 @@ final class JobSql {
     + "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, CAST(?10 AS TEXT), "
     + "CASE WHEN CAST(?10 AS TEXT) IS NULL THEN NULL ELSE 'pending' END, ?11, ?12, ?13, ?14, ?15) "
     // A duplicate (an idempotency key in use, or an id: a bug, never a client's doing) must not
-    // fail the other submissions that share the transaction: it is skipped here and resolved below.
+    // fail the other submissions that share the transaction: it is skipped here and resolved by
+    // Admissions (the job that holds the key, or a conflict).
     + "ON CONFLICT DO NOTHING";
   // PostgreSQL: the same insert, all of a transaction's rows in one statement (one array per
   // column, unnest): the backlog counter's statement trigger then fires once per transaction, not

@@ -35,11 +35,14 @@ import java.util.function.Supplier;
 
 /**
  * The job store over the Vert.x SQL client API, for SQLite ({@link SqliteStore}) and PostgreSQL
- * ({@link PostgresStore}): the same statements, written once, in each {@link Dialect}.
+ * ({@link PostgresStore}): the same statements ({@link JobSql}), written once, in each
+ * {@link Dialect}. This class keeps claims, outcomes, leases and reads; submissions and retries
+ * are {@link Admissions}', rows are read by {@link JobRows}, and the webhook outbox is
+ * {@link SqlWebhookOutbox}.
  *
- * <p>Writes go through the {@link WritePipeline}: every write that arrives while a transaction
- * runs shares the next one, and the submissions, outcomes, progress reports and lease renewals
- * of a transaction each become one batched statement. Reads use their own pool. Whatever the
+ * <p>Writes go through {@link WritePipeline}s ({@link Lanes}): every write that arrives while a
+ * transaction runs shares the next one, and the submissions, outcomes, progress reports and lease
+ * renewals of a transaction each become one statement (batched, or one {@code unnest}). Reads use their own pool. Whatever the
  * database does not answer, within the store timeout, is refused with {@code 503} (a
  * {@link JobException.Kind#UNAVAILABLE} refusal), never a {@code 500} or a hang.
  */
