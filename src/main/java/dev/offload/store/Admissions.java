@@ -42,7 +42,7 @@ final class Admissions {
   }
 
   /** "?1, ?2, ..." for {@code count} parameters starting at {@code first}. */
-  static String parameters(int first, int count) {
+  private static String parameters(int first, int count) {
     List<String> marks = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       marks.add("?" + (first + i));
