@@ -280,6 +280,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
     metrics.started(job, Instant.now());
     JsonObject work = new JsonObject()
       .put("id", job.id().toString())
+      .put("owner", job.owner())
       .put("attempt", job.attempt())
       .put("input", job.input());
     // Local only: this node claimed the job for its own workers' capacity. (In a cluster, a plain

@@ -10,6 +10,9 @@ public interface JobContext {
 
   UUID id();
 
+  /** Who submitted the job (the token's {@code sub}): a handler acting on someone's behalf may need it. */
+  String owner();
+
   int attempt();
 
   JsonObject input();

@@ -34,7 +34,8 @@ final class JobRows {
   static List<Attempt> attempts(List<Tuple> rows) {
     List<Attempt> attempts = new ArrayList<>(rows.size());
     for (Tuple row : rows) {
-      attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), ((Number) row.getValue(2)).intValue(),
+      attempts.add(new Attempt(Dialect.id(row.getValue(0)), row.getString(1), row.getString(9),
+        ((Number) row.getValue(2)).intValue(),
         ((Number) row.getValue(3)).intValue(), ((Number) row.getValue(4)).intValue(), Dialect.json(row.getValue(5)),
         Dialect.time(row.getValue(6)), row.getString(7), ((Number) row.getValue(8)).longValue()));
     }

@@ -46,7 +46,7 @@ final class JobSql {
   // cost of scheduling": picked by id, the claim cost 40 % more than before priorities; by
   // rowid, what it cost then).
   static final String CLAIM_RETURNING =
-    " RETURNING id, type, attempts, max_attempts, timeout_seconds, input, created_at, request_id, {row}";
+    " RETURNING id, type, attempts, max_attempts, timeout_seconds, input, created_at, request_id, {row}, owner";
   static final String CLAIM = """
     UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, progress = NULL,
       node = ?4, lease_until = ?5

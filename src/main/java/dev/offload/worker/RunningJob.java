@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RunningJob implements JobContext {
   private final Vertx vertx;
   private final UUID id;
+  private final String owner;
   private final int attempt;
   private final JsonObject input;
   private final long progressIntervalMillis;
@@ -24,6 +25,7 @@ final class RunningJob implements JobContext {
   RunningJob(Vertx vertx, JsonObject work, long progressIntervalMillis) {
     this.vertx = vertx;
     this.id = UUID.fromString(work.getString("id"));
+    this.owner = work.getString("owner");
     this.attempt = work.getInteger("attempt");
     this.input = work.getJsonObject("input");
     this.progressIntervalMillis = progressIntervalMillis;
@@ -32,6 +34,11 @@ final class RunningJob implements JobContext {
   @Override
   public UUID id() {
     return id;
+  }
+
+  @Override
+  public String owner() {
+    return owner;
   }
 
   @Override

@@ -57,6 +57,7 @@ class ReadmeExampleTest {
       List<Double> progress = new ArrayList<>();
       JobContext context = new JobContext() {
         @Override public UUID id() { return UUID.randomUUID(); }
+        @Override public String owner() { return "alice"; }
         @Override public int attempt() { return 1; }
         @Override public JsonObject input() { return new JsonObject().put("size", 3_000_000); }
         @Override public Vertx vertx() { return null; }
@@ -72,6 +73,7 @@ class ReadmeExampleTest {
       assertThat(progress).containsExactly(0.0, 1 / 3.0, 2 / 3.0);
       JobContext partial = new JobContext() {
         @Override public UUID id() { return UUID.randomUUID(); }
+        @Override public String owner() { return "alice"; }
         @Override public int attempt() { return 1; }
         @Override public JsonObject input() { return new JsonObject().put("size", 5); }
         @Override public Vertx vertx() { return null; }

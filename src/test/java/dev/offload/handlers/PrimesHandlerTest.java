@@ -29,6 +29,10 @@ class PrimesHandlerTest {
       return UUID.randomUUID();
     }
 
+    public String owner() {
+      return "alice";
+    }
+
     public int attempt() {
       return 1;
     }

@@ -120,7 +120,8 @@ class JobExecutionTest {
     JsonObject job = service.awaitState(alice, id, LONG, "succeeded", "failed");
     assertThat(job.getString("state")).isEqualTo("succeeded");
     assertThat(job.getInteger("attempts")).isEqualTo(3);
-    assertThat(job.getJsonObject("result")).isEqualTo(new JsonObject().put("succeededOnAttempt", 3));
+    assertThat(job.getJsonObject("result")).as("the handler sees the attempt and who submitted the job")
+      .isEqualTo(new JsonObject().put("succeededOnAttempt", 3).put("owner", "alice"));
     // Backoff of 100 ms then 200 ms (test config) lies between creation and the last start.
     assertThat(Duration.between(Instant.parse(job.getString("createdAt")), Instant.parse(job.getString("startedAt"))))
       .isGreaterThanOrEqualTo(Duration.ofMillis(300));

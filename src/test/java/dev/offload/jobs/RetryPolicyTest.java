@@ -15,7 +15,7 @@ class RetryPolicyTest {
   private static final JsonObject ERROR = JobError.of(JobError.HANDLER_ERROR, "boom");
 
   private static Attempt attempt(int number, int max) {
-    return new Attempt(UUID.randomUUID(), "sleep", number, max, 60, new JsonObject(), NOW, "req", 0);
+    return new Attempt(UUID.randomUUID(), "sleep", "alice", number, max, 60, new JsonObject(), NOW, "req", 0);
   }
 
   @Test

@@ -287,7 +287,7 @@ abstract class JobStoreContract {
       .compose(claimed -> {
         ctx.verify(() -> {
           assertThat(claimed).extracting(Attempt::id).containsExactly(older.id(), newer.id());
-          assertThat(claimed.get(0)).isEqualTo(new Attempt(older.id(), "sleep", 1, 3, 60, older.input(),
+          assertThat(claimed.get(0)).isEqualTo(new Attempt(older.id(), "sleep", "alice", 1, 3, 60, older.input(),
             older.createdAt(), "req-alice", claimed.get(0).row()));
         });
         return findAll(claimed.stream().map(Attempt::id).toList());

@@ -142,7 +142,7 @@ class SqliteJobStoreTest extends JobStoreContract {
         first.set(claimed.get(0));
         second.set(claimed.get(1));
         ctx.verify(() -> assertThat(first.get().row()).isNotEqualTo(second.get().row()));
-        Attempt misdirected = new Attempt(first.get().id(), first.get().type(), first.get().attempt(),
+        Attempt misdirected = new Attempt(first.get().id(), first.get().type(), first.get().owner(), first.get().attempt(),
           first.get().maxAttempts(), first.get().timeoutSeconds(), first.get().input(), first.get().createdAt(),
           first.get().requestId(), second.get().row());
         return store.finish(List.of(Outcome.succeeded(misdirected, null, now)));

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * A test job type: attempts 1..{failures} fail, the next one succeeds; with {@code "permanent"},
  * the first attempt fails for good, thrown ({@code "throw"}) or as a failed future ({@code "fail"}).
+ * Its result names the attempt and the job's owner, as the handler saw them.
  * Registered for tests only.
  */
 public final class FlakyHandler implements JobHandler {
@@ -49,6 +50,7 @@ public final class FlakyHandler implements JobHandler {
     if (context.attempt() <= context.input().getInteger("failures")) {
       return Future.failedFuture("planned failure of attempt " + context.attempt());
     }
-    return Future.succeededFuture(new JsonObject().put("succeededOnAttempt", context.attempt()));
+    return Future.succeededFuture(new JsonObject().put("succeededOnAttempt", context.attempt())
+      .put("owner", context.owner()));
   }
 }
