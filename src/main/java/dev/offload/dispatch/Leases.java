@@ -64,13 +64,22 @@ final class Leases {
     return held.isEmpty();
   }
 
-  /** Writes an attempt's outcome; lets its lease go once written, else keeps both for the next tick. */
+  /**
+   * Writes an attempt's outcome; lets its lease go once written, else keeps both for the next
+   * tick. An outcome the store refused (the attempt no longer held the job: recovered by another
+   * node after a missed lease, say) changed nothing, so nobody is told the job changed.
+   */
   void record(Outcome outcome) {
     store.finish(List.of(outcome)).onComplete(ar -> {
       if (ar.succeeded()) {
         unwritten.remove(outcome.id(), outcome);
         held.remove(outcome.id(), outcome.attempt());
-        events.changed(outcome.id(), outcome.state());
+        if (ar.result().get(0)) {
+          events.changed(outcome.id(), outcome.state());
+        } else {
+          LOG.info("The outcome of job {} attempt {} came after the attempt lost the job; it changed nothing",
+            outcome.id(), outcome.attempt());
+        }
         released.run();
       } else if (unwritten.put(outcome.id(), outcome) == null) {
         LOG.warn("Could not record the outcome of job {} attempt {}; writing it again every {} s: {}",

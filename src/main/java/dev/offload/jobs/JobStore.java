@@ -64,8 +64,12 @@ public interface JobStore {
   /** Extends the leases of attempts still running (a lease of a newer attempt is not touched). */
   Future<Void> renew(List<Lease> leases, Instant until);
 
-  /** Records attempt outcomes in one transaction; each applies only if that attempt is still the running one. */
-  Future<Void> finish(List<Outcome> outcomes);
+  /**
+   * Records attempt outcomes in one transaction; each applies only if that attempt is still the
+   * running one. Answers, for each outcome in order, whether it applied (false: the attempt no
+   * longer held the job: it was recovered, cancelled, or its outcome is already written).
+   */
+  Future<List<Boolean>> finish(List<Outcome> outcomes);
 
   /** Stores progress (0..1) of a running attempt. */
   Future<Void> progress(List<Progress> updates);

@@ -85,7 +85,8 @@ final class JobSql {
       lease_until = NULL
     FROM unnest(CAST(?1 AS uuid[]), CAST(?2 AS int[]), CAST(?3 AS text[]), CAST(?4 AS timestamptz[]))
       AS o(id, attempt, result, at)
-    WHERE jobs.id = o.id AND jobs.attempts = o.attempt AND jobs.state = 'running'""";
+    WHERE jobs.id = o.id AND jobs.attempts = o.attempt AND jobs.state = 'running'
+    RETURNING jobs.id""";
   // Any other end: failed, cancelled, or back to the queue (?3 = 'queued': a retry at ?6, or an
   // attempt given back when ?8 is false). A retry of a job whose cancellation was requested ends
   // as cancelled instead.

@@ -26,6 +26,8 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -73,7 +75,7 @@ public final class SqlJobStore implements JobStore {
   private final ScheduleStore schedules;
   private final WebhookOutbox webhooks;
 
-  private final WritePipeline.Kind<Outcome, Void> outcomes = this::finishAll;
+  private final WritePipeline.Kind<Outcome, Boolean> outcomes = this::finishAll;
   private final WritePipeline.Kind<Progress, Void> progressReports = this::progressAll;
   private final WritePipeline.Kind<Renewal, Void> renewals = this::renewAll;
   private final WritePipeline.Kind<Claim, List<Attempt>> claims = WritePipeline.Kind.each(this::claimOne);
@@ -330,11 +332,14 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<Void> finish(List<Outcome> outcomes) {
-    return writeEach(this.outcomes, outcomes, o -> attemptWrites);
+  public Future<List<Boolean>> finish(List<Outcome> outcomes) {
+    List<Future<Boolean>> written = new ArrayList<>(outcomes.size());
+    outcomes.forEach(outcome -> written.add(attemptWrites.write(this.outcomes, outcome)));
+    return Future.all(written).map(all -> all.<Boolean>list());
   }
 
-  private Future<List<Void>> finishAll(Sql sql, List<Outcome> outcomes) {
+  /** Writes the outcomes: the successes in one statement (or batch), the other ends in another; answers which applied. */
+  private Future<List<Boolean>> finishAll(Sql sql, List<Outcome> outcomes) {
     Object cancelled = dialect.json(JobError.of(JobError.CANCELLED, "cancelled on request"));
     List<Tuple> succeeded = new ArrayList<>(outcomes.size());
     List<Tuple> others = new ArrayList<>();
@@ -347,12 +352,32 @@ public final class SqlJobStore implements JobStore {
           dialect.json(o.error()), dialect.time(o.runAt()), dialect.time(o.at()), o.counted()), o.row()));
       }
     }
-    Future<?> succeeding = succeeded.isEmpty() ? Future.succeededFuture()
-      : dialect.arrays() ? sql.update(sql(JobSql.SUCCEED_ALL), Dialect.columns(succeeded, UUID.class, Integer.class,
-        String.class, OffsetDateTime.class))
-      : sql.batch(sql(JobSql.SUCCEED), succeeded);
-    Future<?> ending = others.isEmpty() ? Future.succeededFuture() : sql.batch(sql(JobSql.FINISH), others);
-    return Future.all(succeeding, ending).map(v -> nulls(outcomes.size()));
+    Future<List<Integer>> succeeding = succeeded.isEmpty() ? Future.succeededFuture(List.of())
+      : dialect.arrays() ? succeedAll(sql, succeeded) : sql.batch(sql(JobSql.SUCCEED), succeeded);
+    Future<List<Integer>> ending = others.isEmpty() ? Future.succeededFuture(List.of())
+      : sql.batch(sql(JobSql.FINISH), others);
+    return Future.all(succeeding, ending).map(v -> {
+      // Each list holds its outcomes' row counts in the order they were put in.
+      List<Boolean> applied = new ArrayList<>(outcomes.size());
+      int s = 0;
+      int e = 0;
+      for (Outcome o : outcomes) {
+        applied.add((o.state() == JobState.SUCCEEDED ? succeeding.result().get(s++) : ending.result().get(e++)) > 0);
+      }
+      return applied;
+    });
+  }
+
+  /** SUCCEED_ALL (PostgreSQL): one statement for the successes; answers 1 or 0 for each, in order. */
+  private Future<List<Integer>> succeedAll(Sql sql, List<Tuple> succeeded) {
+    return sql.query(sql(JobSql.SUCCEED_ALL), Dialect.columns(succeeded, UUID.class, Integer.class, String.class,
+      OffsetDateTime.class)).map(rows -> {
+        Set<UUID> written = new HashSet<>();
+        rows.forEach(row -> written.add(Dialect.id(row.getValue(0))));
+        List<Integer> counts = new ArrayList<>(succeeded.size());
+        succeeded.forEach(row -> counts.add(written.contains((UUID) row.getValue(0)) ? 1 : 0));
+        return counts;
+      });
   }
 
   @Override

@@ -132,7 +132,7 @@ abstract class JobStoreContract {
     return store.insert(jobs, admission).map(Insertion::refusal);
   }
 
-  private Future<Void> finish(Outcome... outcomes) {
+  private Future<List<Boolean>> finish(Outcome... outcomes) {
     return store.finish(List.of(outcomes));
   }
 
@@ -333,14 +333,20 @@ abstract class JobStoreContract {
         first.set(attempt);
         return finish(Outcome.failed(attempt, JobState.QUEUED, JobError.of("timeout", "late"), now, now));
       })
-      .compose(failed -> claimOne(now))
+      .compose(failed -> {
+        ctx.verify(() -> assertThat(failed).as("the running attempt's outcome applies").containsExactly(true));
+        return claimOne(now);
+      })
       .compose(attempt -> {
         second.set(attempt);
         ctx.verify(() -> assertThat(attempt.attempt()).isEqualTo(2));
         // Attempt 1 answers late: refused by the attempt number.
         return finish(Outcome.succeeded(first.get(), new JsonObject().put("from", 1), now));
       })
-      .compose(late -> store.find(job.id()))
+      .compose(late -> {
+        ctx.verify(() -> assertThat(late).as("the store says the late outcome did not apply").containsExactly(false));
+        return store.find(job.id());
+      })
       .compose(stillRunning -> {
         ctx.verify(() -> {
           assertThat(stillRunning.state()).isEqualTo(JobState.RUNNING);
@@ -359,7 +365,10 @@ abstract class JobStoreContract {
         // A duplicate of the winning outcome does not apply twice either.
         return finish(Outcome.failed(second.get(), JobState.FAILED, JobError.of("timeout", "dup"), null, now));
       })
-      .compose(duplicate -> store.find(job.id()))
+      .compose(duplicate -> {
+        ctx.verify(() -> assertThat(duplicate).containsExactly(false));
+        return store.find(job.id());
+      })
       .onComplete(ctx.succeeding(after -> ctx.verify(() -> {
         assertThat(after.state()).isEqualTo(JobState.SUCCEEDED);
         ctx.completeNow();
@@ -912,7 +921,7 @@ abstract class JobStoreContract {
       int round = i;
       chain = chain
         .compose(v -> claimOne(now.plusSeconds(round)))
-        .compose(running -> finish(Outcome.failed(running, JobState.QUEUED, JobError.of("e" + round, "x"), now, now)));
+        .compose(running -> finish(Outcome.failed(running, JobState.QUEUED, JobError.of("e" + round, "x"), now, now)).mapEmpty());
     }
     return chain;
   }
