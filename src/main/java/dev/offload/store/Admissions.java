@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -167,13 +166,7 @@ final class Admissions {
     Tuple columns = Dialect.columns(rows, UUID.class, String.class, String.class, String.class, Integer.class,
       Integer.class, OffsetDateTime.class, OffsetDateTime.class, String.class, String.class, String.class, String.class,
       Integer.class, String.class, OffsetDateTime.class);
-    return sql.query(sql(JobSql.INSERT_ALL), columns).map(returned -> {
-      Set<UUID> stored = new HashSet<>();
-      returned.forEach(row -> stored.add(Dialect.id(row.getValue(0))));
-      List<Integer> counts = new ArrayList<>(rows.size());
-      rows.forEach(row -> counts.add(stored.contains((UUID) row.getValue(0)) ? 1 : 0));
-      return counts;
-    });
+    return sql.query(sql(JobSql.INSERT_ALL), columns).map(returned -> Dialect.counts(rows, returned));
   }
 
   /**

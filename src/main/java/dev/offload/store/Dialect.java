@@ -9,7 +9,10 @@ import java.lang.reflect.Array;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -251,6 +254,18 @@ enum Dialect {
       columns.addValue(column);
     }
     return columns;
+  }
+
+  /**
+   * What an {@code unnest} statement with {@code RETURNING id} did to each of {@code rows} (a job
+   * id first): 1 when its id came back, 0 when not, in order: the counts a batch answers.
+   */
+  static List<Integer> counts(List<Tuple> rows, List<Tuple> returned) {
+    Set<UUID> changed = new HashSet<>();
+    returned.forEach(row -> changed.add(id(row.getValue(0))));
+    List<Integer> counts = new ArrayList<>(rows.size());
+    rows.forEach(row -> counts.add(changed.contains((UUID) row.getValue(0)) ? 1 : 0));
+    return counts;
   }
 
   /** Reads an id column, whichever way the driver returns it. */

@@ -24,15 +24,11 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -122,19 +118,6 @@ public final class SqlJobStore implements JobStore {
   /** A write of one statement, through the pipeline; answers how many rows it changed. */
   private Future<Integer> writeOne(String template, Tuple args) {
     return writes.first().write(statements, new Statement(sql(template), args));
-  }
-
-  /** Writes each item through the pipeline (items that arrive together share a transaction); succeeds once all are written. */
-  private <T> Future<Void> writeEach(WritePipeline.Kind<T, Void> kind, List<T> items) {
-    return writeEach(kind, items, item -> writes.first());
-  }
-
-  /** {@link #writeEach(WritePipeline.Kind, List)}, each item in the lane {@code lane} picks. */
-  private <T> Future<Void> writeEach(WritePipeline.Kind<T, Void> kind, List<T> items,
-                                     Function<T, WritePipeline> lane) {
-    List<Future<Void>> written = new ArrayList<>(items.size());
-    items.forEach(item -> written.add(lane.apply(item).write(kind, item)));
-    return Future.all(written).mapEmpty();
   }
 
   /** A read, bounded by the store timeout; a failure is a 503 for the caller. */
@@ -333,9 +316,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<List<Boolean>> finish(List<Outcome> outcomes) {
-    List<Future<Boolean>> written = new ArrayList<>(outcomes.size());
-    outcomes.forEach(outcome -> written.add(attemptWrites.write(this.outcomes, outcome)));
-    return Future.all(written).map(all -> all.<Boolean>list());
+    return attemptWrites.writeAll(this.outcomes, outcomes);
   }
 
   /** Writes the outcomes: the successes in one statement (or batch), the other ends in another; answers which applied. */
@@ -371,24 +352,18 @@ public final class SqlJobStore implements JobStore {
   /** SUCCEED_ALL (PostgreSQL): one statement for the successes; answers 1 or 0 for each, in order. */
   private Future<List<Integer>> succeedAll(Sql sql, List<Tuple> succeeded) {
     return sql.query(sql(JobSql.SUCCEED_ALL), Dialect.columns(succeeded, UUID.class, Integer.class, String.class,
-      OffsetDateTime.class)).map(rows -> {
-        Set<UUID> written = new HashSet<>();
-        rows.forEach(row -> written.add(Dialect.id(row.getValue(0))));
-        List<Integer> counts = new ArrayList<>(succeeded.size());
-        succeeded.forEach(row -> counts.add(written.contains((UUID) row.getValue(0)) ? 1 : 0));
-        return counts;
-      });
+      OffsetDateTime.class)).map(returned -> Dialect.counts(succeeded, returned));
   }
 
   @Override
   public Future<Void> progress(List<Progress> updates) {
-    return writeEach(progressReports, updates, update -> attemptWrites);
+    return attemptWrites.writeAll(progressReports, updates).mapEmpty();
   }
 
   private Future<List<Void>> progressAll(Sql sql, List<Progress> updates) {
     List<Tuple> rows = new ArrayList<>(updates.size());
     updates.forEach(p -> rows.add(Tuple.of(p.value(), dialect.id(p.id()), p.attempt())));
-    return sql.batch(sql(JobSql.PROGRESS), rows).map(v -> nulls(updates.size()));
+    return sql.batch(sql(JobSql.PROGRESS), rows).map(v -> WritePipeline.Kind.nothing(updates.size()));
   }
 
   /** Leases to extend until {@code until}. */
@@ -404,7 +379,7 @@ public final class SqlJobStore implements JobStore {
     List<Tuple> rows = new ArrayList<>();
     renewals.forEach(renewal -> renewal.leases().forEach(lease ->
       rows.add(Tuple.of(dialect.time(renewal.until()), dialect.id(lease.id()), lease.attempt()))));
-    return sql.batch(sql(JobSql.RENEW), rows).map(v -> nulls(renewals.size()));
+    return sql.batch(sql(JobSql.RENEW), rows).map(v -> WritePipeline.Kind.nothing(renewals.size()));
   }
 
   /**
@@ -483,10 +458,6 @@ public final class SqlJobStore implements JobStore {
     writes.close();
     attemptWrites.close();
     return close.get();
-  }
-
-  private static List<Void> nulls(int size) {
-    return Collections.nCopies(size, null);
   }
 
 

@@ -7,7 +7,6 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /** The webhook outbox on the jobs' rows (their {@code callback_*} columns), written through the store's lane. */
@@ -40,14 +39,12 @@ final class SqlWebhookOutbox implements WebhookOutbox {
 
   @Override
   public Future<Void> record(List<Attempt> attempts) {
-    List<Future<Void>> written = new ArrayList<>(attempts.size());
-    attempts.forEach(attempt -> written.add(lane.write(this.attempts, attempt)));
-    return Future.all(written).mapEmpty();
+    return lane.writeAll(this.attempts, attempts).mapEmpty();
   }
 
   private Future<List<Void>> recordAll(Sql sql, List<Attempt> attempts) {
     List<Tuple> rows = new ArrayList<>(attempts.size());
     attempts.forEach(a -> rows.add(Tuple.of(dialect.id(a.id()), a.state(), a.error(), dialect.time(a.nextAt()))));
-    return sql.batch(dialect.sql(JobSql.RECORD_CALLBACK), rows).map(v -> Collections.nCopies(attempts.size(), null));
+    return sql.batch(dialect.sql(JobSql.RECORD_CALLBACK), rows).map(v -> WritePipeline.Kind.nothing(attempts.size()));
   }
 }

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -64,6 +65,11 @@ final class WritePipeline {
   interface Kind<T, R> {
     Future<List<R>> write(Sql sql, List<T> items);
 
+    /** The results of {@code size} items of a kind that answers nothing. */
+    static List<Void> nothing(int size) {
+      return Collections.nCopies(size, null);
+    }
+
     /** A kind whose items are not merged: each one is its own statements (issued together). */
     static <T, R> Kind<T, R> each(BiFunction<Sql, T, Future<R>> write) {
       return (sql, items) -> {
@@ -117,6 +123,16 @@ final class WritePipeline {
     this.health = health;
     // A tenth of the timeout: no caller waits more than 10 % past it.
     this.sweeper = vertx.setPeriodic(Math.max(50, timeoutMillis / 10), id -> refuseOverdue());
+  }
+
+  /**
+   * Queues each item as a write of its own (items that arrive together share a transaction);
+   * completes with their results, in order, once all are written.
+   */
+  <T, R> Future<List<R>> writeAll(Kind<T, R> kind, List<T> items) {
+    List<Future<R>> written = new ArrayList<>(items.size());
+    items.forEach(item -> written.add(write(kind, item)));
+    return Future.all(written).map(all -> all.<R>list());
   }
 
   /** Queues a write of one row for the next transaction; completes (on the caller's context) after the commit. */
