@@ -66,20 +66,20 @@ final class Leases {
 
   /**
    * Writes an attempt's outcome; lets its lease go once written, else keeps both for the next
-   * tick. An outcome the store refused (the attempt no longer held the job: recovered by another
-   * node after a missed lease, say) changed nothing, so nobody is told the job changed.
+   * tick. The job's listeners are told it changed even when the store says the outcome did not
+   * apply: a write tried again after a commit whose answer was lost finds its own outcome already
+   * there, and those listeners read the job's state from the store anyway.
    */
   void record(Outcome outcome) {
     store.finish(List.of(outcome)).onComplete(ar -> {
       if (ar.succeeded()) {
         unwritten.remove(outcome.id(), outcome);
         held.remove(outcome.id(), outcome.attempt());
-        if (ar.result().get(0)) {
-          events.changed(outcome.id(), outcome.state());
-        } else {
-          LOG.info("The outcome of job {} attempt {} came after the attempt lost the job; it changed nothing",
-            outcome.id(), outcome.attempt());
+        if (!ar.result().get(0)) {
+          LOG.info("The outcome of job {} attempt {} changed nothing: the attempt no longer held the job, or its "
+            + "outcome was already written", outcome.id(), outcome.attempt());
         }
+        events.changed(outcome.id(), outcome.state());
         released.run();
       } else if (unwritten.put(outcome.id(), outcome) == null) {
         LOG.warn("Could not record the outcome of job {} attempt {}; writing it again every {} s: {}",
