@@ -455,6 +455,7 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Void> close() {
+    health.closing();
     writes.close();
     attemptWrites.close();
     return close.get();

@@ -25,6 +25,8 @@ final class StoreHealth {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final AtomicLong refusedWrites = new AtomicLong();
   private final AtomicLong lastReadLog = new AtomicLong(System.nanoTime() - READ_LOG_INTERVAL_NANOS);
+  /** Set when the store is closed on purpose: a read that fails after that is no outage to report. */
+  private volatile boolean closed;
 
   StoreHealth(String name) {
     this.name = name;
@@ -46,8 +48,16 @@ final class StoreHealth {
     }
   }
 
-  /** A read failed; logged at most once every 10 s. */
+  /** The store is being closed (a stop, or a start that failed while other parts were still running). */
+  void closing() {
+    closed = true;
+  }
+
+  /** A read failed; logged at most once every 10 s, and not at all once the store is closed. */
   void readFailed(Throwable cause) {
+    if (closed) {
+      return;
+    }
     long now = System.nanoTime();
     long last = lastReadLog.get();
     if (now - last >= READ_LOG_INTERVAL_NANOS && lastReadLog.compareAndSet(last, now)) {
