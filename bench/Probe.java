@@ -57,7 +57,8 @@ public final class Probe {
     switch (args[0]) {
       case "lone" -> lone(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "open" -> open(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
-      case "fill" -> fill(args[1], args[2], Integer.parseInt(args[3]));
+      case "fill" -> fill(args[1], args[2], Integer.parseInt(args[3]), args.length > 4 ? args[4] : SLEEP_0);
+      case "remote" -> remote(args[1], args[2], Integer.parseInt(args[3]), args[4], Integer.parseInt(args[5]));
       case "drain" -> drain(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
       case "rss" -> System.out.printf("rss_mb %.0f%n", rssMb(Long.parseLong(args[1])));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -258,8 +259,8 @@ public final class Probe {
     }
   }
 
-  private static void fill(String base, String token, int jobs) throws Exception {
-    String body = "{\"jobs\":[" + String.join(",", java.util.Collections.nCopies(1000, SLEEP_0)) + "]}";
+  private static void fill(String base, String token, int jobs, String job) throws Exception {
+    String body = "{\"jobs\":[" + String.join(",", java.util.Collections.nCopies(1000, job)) + "]}";
     int batches = (jobs + 999) / 1000;
     long start = System.nanoTime();
     List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
@@ -276,6 +277,55 @@ public final class Probe {
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("filled %d%nfill_seconds %.1f%nfill_jobs_per_second %.0f%n", batches * 1000L, seconds,
       batches * 1000 / seconds);
+  }
+
+  private static void remote(String base, String token, int jobs, String type, int workers) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong firstAt = new java.util.concurrent.atomic.AtomicLong();
+    Pattern attempt = Pattern.compile("\"id\":\"([0-9a-f-]{36})\",\"type\":\"[^\"]*\",\"attempt\":(\\d+)");
+    String claim = "{\"types\":[\"" + type + "\"],\"max\":100,\"waitSeconds\":1,\"worker\":\"bench\"}";
+    List<Thread> loops = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    for (int w = 0; w < workers; w++) {
+      loops.add(new Thread(() -> {
+        try {
+          while (done.get() < jobs) {
+            HttpResponse<String> claimed = HTTP.send(request(base + "/api/v1/work/claim", token)
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(claim)).build(),
+              HttpResponse.BodyHandlers.ofString());
+            if (claimed.statusCode() != 200) {
+              throw new IllegalStateException("claim answered " + claimed.statusCode() + ": " + claimed.body());
+            }
+            firstAt.compareAndSet(0, System.nanoTime());
+            List<CompletableFuture<HttpResponse<String>>> outcomes = new ArrayList<>();
+            Matcher m = attempt.matcher(claimed.body());
+            while (m.find()) {
+              outcomes.add(HTTP.sendAsync(request(base + "/api/v1/work/" + m.group(1) + "/" + m.group(2) + "/succeed",
+                  token).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> outcome : outcomes) {
+              if (outcome.get().statusCode() != 200) {
+                throw new IllegalStateException("succeed answered " + outcome.get().statusCode());
+              }
+              done.incrementAndGet();
+            }
+          }
+        } catch (Exception e) {
+          failed.set(e);
+        }
+      }));
+    }
+    loops.forEach(Thread::start);
+    for (Thread loop : loops) {
+      loop.join();
+    }
+    if (failed.get() != null) {
+      throw failed.get();
+    }
+    double seconds = (System.nanoTime() - firstAt.get()) / 1e9;
+    System.out.printf("remote_drained %d%nremote_seconds %.2f%nremote_jobs_per_second %.0f%n", done.get(), seconds,
+      done.get() / seconds);
   }
 
   private static void check(HttpResponse<String> response) {

@@ -15,6 +15,8 @@
 #      held by Prefer: wait until its 201: p50/p99 and where the time went, on SQLite (and 7)
 #   9. two nodes on one PostgreSQL schema: the submit rate of both together against one alone
 #      (the same connections in all), and PostgreSQL's wait events sampled once a second
+#  10. the drain of BENCH_DRAIN_JOBS jobs of a remote type (wordcount, conf/config.json) queued
+#      beforehand, by BENCH_REMOTE_WORKERS (4) remote workers over HTTP (claims of 100, no work)
 # `bench/run.sh 7 9` runs only the scenarios named (1 and 2 always run: the others compare to them).
 # Raw outputs and the service logs go to bench/out/. This is a benchmark, not a test: it fails
 # only when the service or the load generator does, never on the numbers.
@@ -23,6 +25,7 @@
 # BENCH_THREADS (2), BENCH_CONNECTIONS (64), BENCH_READ_CONNECTIONS (16),
 # BENCH_DRAIN_SECONDS (180), BENCH_DRAIN_JOBS (100000), BENCH_MEMORY_JOBS (1000000; 0 skips 6),
 # BENCH_PG_URL (postgresql://postgres@127.0.0.1:5432/test; "none" skips 7), BENCH_OPEN_RATE (200),
+# BENCH_REMOTE_WORKERS (4),
 # BENCH_OPEN_SECONDS (20: as long again of warm-up first), BENCH_JAR (target/offload.jar),
 # JAVA_OPTS (-Xmx256m, as make run).
 set -euo pipefail
@@ -52,6 +55,7 @@ JAVA_OPTS=${JAVA_OPTS:--Xmx256m} # as make run starts the service
 DRAIN_SECONDS=${BENCH_DRAIN_SECONDS:-180}
 OPEN_RATE=${BENCH_OPEN_RATE:-200}
 OPEN_SECONDS=${BENCH_OPEN_SECONDS:-20}
+REMOTE_WORKERS=${BENCH_REMOTE_WORKERS:-4}
 PRIMES_LIMIT=2000000000 # the largest limit the primes type accepts: seconds of CPU per job
 
 # One owner submits every job, so the per-owner quota (1,000 active jobs) and the node backlog
@@ -299,6 +303,19 @@ if want 5; then
   echo "== 5. Drain: $DRAIN_JOBS sleep-0 jobs queued beforehand, run by one node"
   queue_then_drain drain "$DRAIN_JOBS"
 fi
+if want 10; then
+  echo
+  echo "== 10. Remote drain: $DRAIN_JOBS wordcount jobs queued beforehand, run by $REMOTE_WORKERS remote workers over HTTP"
+  rm -rf "$OFFLOAD_DATADIR"
+  start_service remote.log
+  BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
+  $PROBE fill "$BASE" "$BENCH_TOKEN" "$DRAIN_JOBS" '{"type":"wordcount","input":{"text":"a b"}}' \
+    | tee "$OUT/remote-fill.txt" | sed 's/^/    /'
+  worker_token=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench-worker "jobs:work" 3600)
+  $PROBE remote "$BASE" "$worker_token" "$DRAIN_JOBS" wordcount "$REMOTE_WORKERS" | tee "$OUT/remote-drain.txt" \
+    | sed 's/^/    /'
+  stop_service
+fi
 if (( MEMORY_JOBS > 0 )) && want 6; then
   echo
   echo "== 6. Memory: $MEMORY_JOBS jobs queued (RSS of the API node holding them), then drained"
@@ -412,6 +429,7 @@ pg_ratio=$(awk -v s="$pg_submit" -v h="$health_rps" 'BEGIN { if (s + 0 > 0) prin
 lone_p50=$(probed "$OUT/lone.txt" lone_submit_p50_ms); lone_p99=$(probed "$OUT/lone.txt" lone_submit_p99_ms)
 round_p50=$(probed "$OUT/lone.txt" submit_to_succeeded_p50_ms)
 drain_rate=$(probed "$OUT/drain-drain.txt" drain_jobs_per_second)
+remote_rate=$(probed "$OUT/remote-drain.txt" remote_jobs_per_second 2>/dev/null || true)
 open_p50=$(probed "$OUT/open.txt" open_p50_ms); open_p99=$(probed "$OUT/open.txt" open_p99_ms)
 open_target=$(awk -v l="$lone_p50" 'BEGIN { printf "%.2f", 1.5 * l }')
 pg_lone_p50=$(probed "$OUT/lone-postgres.txt" lone_submit_p50_ms 2>/dev/null || true)
@@ -464,6 +482,7 @@ verdict() {
   printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p50 (ms; 1.5 x its lone)" "${pg_open_p50:--}" "<= $pg_open_target" "$(verdict "${pg_open_p50:--}" "<=" "$pg_open_target")"
   printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p99 (ms)" "${pg_open_p99:--}" "< 25" "$(verdict "${pg_open_p99:--}" "<=" 25)"
   printf '  %-52s %10s   %-10s %s\n' "drain of $DRAIN_JOBS queued sleep-0 jobs (jobs/s)" "$drain_rate" ">= 20000" "$(verdict "$drain_rate" ">=" 20000)"
+  printf '  %-52s %10s   %-10s %s\n' "the same drain by $REMOTE_WORKERS remote workers over HTTP (jobs/s)" "${remote_rate:--}" "-" "(beside the in-process drain)"
   printf '  %-52s %10s   %-10s %s\n' "the same drain on PostgreSQL (jobs/s)" "${pg_drain_rate:--}" ">= 5000" "$(verdict "${pg_drain_rate:--}" ">=" 5000)"
   printf '  %-52s %10s   %-10s %s\n' "two PostgreSQL nodes' submits / one node's" "${nodes_gain:--}" "> 1.0" "$(verdict "${nodes_gain:--}" ">=" 1.01)"
   printf '  %-52s %10s   %-10s %s\n' "  their sampled sessions waiting on a lock (%)" "${nodes_locks:--}" "< 5" "$(verdict "${nodes_locks:--}" "<=" 5)"

@@ -11,11 +11,13 @@ import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
 import dev.offload.jobs.Lifecycle;
+import dev.offload.jobs.RetryPolicy;
 import dev.offload.dispatch.Retention;
 import dev.offload.dispatch.WorkerWatch;
 import dev.offload.ops.EventLoopProbe;
 import dev.offload.ops.ManagementVerticle;
 import dev.offload.ops.Readiness;
+import dev.offload.remote.RemoteWork;
 import dev.offload.schedules.ScheduleService;
 import dev.offload.schedules.Scheduler;
 import dev.offload.store.PostgresStore;
@@ -79,7 +81,7 @@ public final class MainVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = OffloadConfig.from(config(), env);
-    JobTypes types = JobTypes.load(settings);
+    JobTypes types = JobTypes.load(settings, dev.offload.webhooks.EndpointHandler.factory(settings.webhooks()));
     PrometheusMeterRegistry registry = registry();
     metrics = new JobMetrics(registry);
     events = new JobEvents(vertx);
@@ -138,7 +140,7 @@ public final class MainVerticle extends VerticleBase {
 
   private Future<?> deployWorkers(JobTypes types) {
     List<Future<String>> workers = new ArrayList<>();
-    for (JobType type : types.all()) {
+    for (JobType type : types.local()) {
       workers.add(vertx.deployVerticle(new WorkerVerticle(type, settings.workers().progressIntervalMillis())));
     }
     return Future.all(workers)
@@ -171,10 +173,13 @@ public final class MainVerticle extends VerticleBase {
     HttpVerticle.Shared shared = HttpVerticle.Shared.create(vertx, settings, metrics, events, types.all());
     ScheduleService schedules = new ScheduleService(store.schedules(), jobs, settings.limits().schedulesPerOwner(),
       Clock.systemUTC());
+    OffloadConfig.Workers workers = settings.workers();
+    RemoteWork work = new RemoteWork(vertx, store, types, events, metrics,
+      new RetryPolicy(workers.retryBaseMillis(), workers.retryMaxMillis()), lifecycle, workers.fairOwners());
     return events.listen()
       .compose(v -> vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3)))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, jobs, schedules, tokens, shared, metrics, readiness);
+        HttpVerticle verticle = new HttpVerticle(settings, jobs, schedules, work, tokens, shared, metrics, readiness);
         this.http = verticle;
         return verticle;
       }, http))

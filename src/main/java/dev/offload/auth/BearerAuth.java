@@ -11,6 +11,7 @@ import io.vertx.ext.web.handler.HttpException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Bearer-token authentication and scope checks as RFC 6750 describes them. vertx-auth-jwt
@@ -124,11 +125,24 @@ public final class BearerAuth implements Handler<RoutingContext> {
     return ctx.get(CALLER);
   }
 
+  /** The scopes the token holds, after this handler ran. */
+  public static List<String> scopes(RoutingContext ctx) {
+    return ctx.get(SCOPES, List.of());
+  }
+
   /** A handler that lets the request through only if the token holds {@code scope}. */
   public static Handler<RoutingContext> require(String scope) {
+    return require(scope, held -> held.contains(scope));
+  }
+
+  /** A handler that lets a remote worker's request through: {@code jobs:work}, or {@code jobs:work:<type>} for some type. */
+  public static Handler<RoutingContext> requireWork() {
+    return require(Scopes.WORK, Scopes::anyWork);
+  }
+
+  private static Handler<RoutingContext> require(String scope, Predicate<List<String>> allows) {
     return ctx -> {
-      List<String> held = ctx.get(SCOPES, List.of());
-      if (held.contains(scope)) {
+      if (allows.test(scopes(ctx))) {
         ctx.next();
         return;
       }

@@ -30,6 +30,8 @@ final class ConfigReader {
   private final Map<String, Object> defaults = new LinkedHashMap<>();
   /** The keys asked for (a view of {@link #defaults}). */
   private final Set<String> read = defaults.keySet();
+  /** Keys read as a whole JSON object (an inline JSON Schema): their own keys are not config keys. */
+  private final Set<String> wholeObjects = new TreeSet<>();
 
   ConfigReader(JsonObject root, Map<String, String> env) {
     this.root = root;
@@ -136,6 +138,27 @@ final class ConfigReader {
     return List.copyOf(out);
   }
 
+  /**
+   * A JSON object taken as it is (an inline JSON Schema); from the environment, the object's JSON
+   * text. Null when absent.
+   */
+  JsonObject object(String path) {
+    defaults.putIfAbsent(path, null);
+    wholeObjects.add(path);
+    Object value = raw(path);
+    if (value instanceof String text) {
+      try {
+        value = new JsonObject(text);
+      } catch (RuntimeException e) {
+        throw invalid(path, "a JSON object", value);
+      }
+    }
+    if (value != null && !(value instanceof JsonObject)) {
+      throw invalid(path, "a JSON object", value);
+    }
+    return (JsonObject) value;
+  }
+
   /** The names under an object key, for per-item sections such as {@code jobTypes}. */
   Set<String> names(String path) {
     defaults.putIfAbsent(path, null);
@@ -187,7 +210,7 @@ final class ConfigReader {
       String path = prefix + name;
       Object value = object.getValue(name);
       // An object read only for its names (jobTypes) still has its own keys checked.
-      if (value instanceof JsonObject child
+      if (value instanceof JsonObject child && !wholeObjects.contains(path)
         && (read.contains(path) || read.stream().anyMatch(p -> p.startsWith(path + ".")))) {
         collectUnknown(child, path + ".", unknown);
       } else if (value instanceof JsonArray list && read.contains(path) && list.stream().allMatch(JsonObject.class::isInstance)) {

@@ -217,7 +217,15 @@ public record OffloadConfig(
   }
 
   /** Per-type overrides; a null field keeps the handler's own default. */
-  public record JobTypeSettings(Integer concurrency, Integer timeoutSeconds, Integer maxAttempts) {
+  public record JobTypeSettings(Integer concurrency, Integer timeoutSeconds, Integer maxAttempts, boolean remote,
+                                String endpoint, String description, JsonObject inputSchema, Integer leaseSeconds) {
+    /** Settings that only tune a Java type's defaults. */
+    public static final JobTypeSettings NONE = new JobTypeSettings(null, null, null, false, null, null, null, null);
+
+    /** True when the section defines a type of its own (run by remote workers or by an endpoint). */
+    public boolean defines() {
+      return remote || endpoint != null;
+    }
   }
 
   /** The most messages a consumer buffers before the event bus drops them (MessageConsumerOptions default). */
@@ -336,7 +344,12 @@ public record OffloadConfig(
       jobTypes.put(type, new JobTypeSettings(
         optional(r, p + "concurrency", CONSUMER_BUFFER),
         optional(r, p + "timeoutSeconds", 7 * 24 * 3600),
-        optional(r, p + "maxAttempts", 100)));
+        optional(r, p + "maxAttempts", 100),
+        r.bool(p + "remote", false),
+        r.matching(p + "endpoint", null, "https?://\\S+"),
+        r.string(p + "description", null),
+        r.object(p + "inputSchema"),
+        optional(r, p + "leaseSeconds", 3600)));
     }
     String key = r.string("cluster.tls.keyFile", null);
     String cert = r.string("cluster.tls.certFile", null);

@@ -90,7 +90,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
   @Override
   public Future<?> start() {
     mayAllBeQueued();
-    types.all().forEach(type -> {
+    types.local().forEach(type -> {
       metrics.gauge("offload.jobs.in.flight", "attempts running on this node",
         () -> inFlight.getOrDefault(type.name(), 0), "type", type.name());
     });
@@ -111,7 +111,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
 
   /** Every type may have due jobs again (a poll, or jobs taken back from a dead node). */
   private void mayAllBeQueued() {
-    types.all().forEach(type -> maybeQueued.add(type.name()));
+    types.local().forEach(type -> maybeQueued.add(type.name()));
   }
 
   @Override
@@ -164,7 +164,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
         LOG.info("Grace period over: {} running attempt(s) handed back to the queue", n);
         if (n > 0) {
           // The other nodes take them at once, not at their next poll.
-          vertx.eventBus().publish(Addresses.WAKE, Addresses.wake(types.all().stream().map(JobType::name).toList()));
+          vertx.eventBus().publish(Addresses.WAKE, Addresses.wake(types.local().stream().map(JobType::name).toList()));
         }
       })
       .onFailure(err -> LOG.error("Handing running attempts back failed; their leases will lapse and another "
@@ -210,7 +210,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
   /** Takes a place for {@code type} if one is free and nothing of the type may wait; answers on the caller's context. */
   private void answer(String type, Context caller, Promise<HandOff> reserved) {
     JobType jobType = types.get(type);
-    boolean free = jobType != null && !stopped && drained == null && !maybeQueued.contains(type)
+    boolean free = jobType != null && !jobType.remote() && !stopped && drained == null && !maybeQueued.contains(type)
       && inFlight.getOrDefault(type, 0) < jobType.concurrency();
     HandOff handOff = null;
     if (free) {
@@ -245,7 +245,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
     pumping = true;
     pumpAgain = false;
     List<Future<?>> claims = new ArrayList<>();
-    for (JobType type : types.all()) {
+    for (JobType type : types.local()) {
       int free = type.concurrency() - inFlight.getOrDefault(type.name(), 0);
       if (free > 0 && maybeQueued.contains(type.name())) {
         claims.add(store.claim(type.name(), free, settings.fairOwners(), Instant.now(), node, leases.end()).onSuccess(jobs -> {

@@ -38,7 +38,7 @@ public final class WorkerWatch extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    vertx.setPeriodic(intervalMillis, id -> types.all().forEach(type -> check(type.name())));
+    vertx.setPeriodic(intervalMillis, id -> types.local().forEach(type -> check(type.name())));
     return Future.succeededFuture();
   }
 

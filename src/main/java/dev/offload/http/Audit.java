@@ -22,8 +22,12 @@ final class Audit implements Handler<RoutingContext> {
   /** Set by the job routes once they know them. */
   static final String JOB = "offload.audit.job";
   static final String TYPE = "offload.audit.type";
-  /** How many jobs a batch submission stored. */
+  /** How many jobs a batch submission stored, or a claim took. */
   static final String COUNT = "offload.audit.count";
+  /** What the request did, when its method does not say it (a remote worker's claim, succeed, fail). */
+  static final String ACTION = "offload.audit.action";
+  /** Set on requests recorded only when refused (a remote worker's heartbeats: many, and they change no state). */
+  static final String QUIET = "offload.audit.quiet";
 
   private Audit() {
   }
@@ -43,14 +47,16 @@ final class Audit implements Handler<RoutingContext> {
     int status = ctx.response().getStatusCode();
     HttpMethod method = ctx.request().method();
     boolean write = method == HttpMethod.POST || method == HttpMethod.DELETE;
-    if (!write && status < 400) {
+    if ((!write || ctx.get(QUIET) != null) && status < 400) {
       return;
     }
     Caller caller = BearerAuth.caller(ctx);
     SocketAddress client = ctx.request().remoteAddress();
     JsonObject entry = new JsonObject()
-      .put("action", method == HttpMethod.POST ? "submit" : method == HttpMethod.DELETE ? "cancel" : "read")
-      .put("outcome", status < 400 ? (method == HttpMethod.POST ? "accepted" : "done") : "refused")
+      .put("action", ctx.get(ACTION) != null ? ctx.<String>get(ACTION)
+        : method == HttpMethod.POST ? "submit" : method == HttpMethod.DELETE ? "cancel" : "read")
+      .put("outcome", status >= 400 ? "refused"
+        : method == HttpMethod.POST && ctx.get(ACTION) == null ? "accepted" : "done")
       .put("status", status)
       .put("subject", caller == null ? null : caller.subject())
       .put("job", ctx.get(JOB))

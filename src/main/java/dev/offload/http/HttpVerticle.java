@@ -9,6 +9,7 @@ import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobType;
 import dev.offload.ops.HealthHandler;
+import dev.offload.remote.RemoteWork;
 import dev.offload.schedules.ScheduleService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -47,11 +48,14 @@ public final class HttpVerticle extends VerticleBase {
   private final Shared shared;
   private final JobMetrics metrics;
   private final HealthChecks readiness;
+  private final RemoteWork work;
+  private WorkWaits workWaits;
   private ConnectionGuard.Watch watch;
   private HttpServer server;
 
-  public HttpVerticle(OffloadConfig config, JobService jobs, ScheduleService schedules, TokenVerifier tokens,
-                      Shared shared, JobMetrics metrics, HealthChecks readiness) {
+  public HttpVerticle(OffloadConfig config, JobService jobs, ScheduleService schedules, RemoteWork work,
+                      TokenVerifier tokens, Shared shared, JobMetrics metrics, HealthChecks readiness) {
+    this.work = work;
     this.config = config;
     this.jobs = jobs;
     this.schedules = schedules;
@@ -63,11 +67,12 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * What every HTTP verticle of a node shares: the rate limiter (null when rate limiting is off),
-   * the connection guard, the places for held requests and for event streams, the job events, and
-   * the contract {@code GET /api/v1/openapi.json} answers (built once per node, not per verticle).
+   * the connection guard, the places for held requests, event streams and remote workers' held
+   * claims, the job events, and the contract {@code GET /api/v1/openapi.json} answers (built once
+   * per node, not per verticle).
    */
-  public record Shared(RateLimiter limiter, ConnectionGuard guard, Holds waiters, Holds streams, JobEvents events,
-                       Buffer contract) {
+  public record Shared(RateLimiter limiter, ConnectionGuard guard, Holds waiters, Holds streams, Holds claims,
+                       JobEvents events, Buffer contract) {
 
     /** Builds them from the config, with their gauges; the contract describes {@code types}. */
     public static Shared create(Vertx vertx, OffloadConfig config, JobMetrics metrics, JobEvents events,
@@ -82,16 +87,20 @@ public final class HttpVerticle extends VerticleBase {
       OffloadConfig.Api api = config.api();
       Holds waiters = new Holds("held requests", api.maxWaiters(), api.maxWaitersPerOwner());
       Holds streams = new Holds("event streams", api.maxStreams(), api.maxStreamsPerOwner());
+      Holds claims = new Holds("held claims", api.maxWaiters(), api.maxWaitersPerOwner());
       metrics.gauge("offload.http.server.connections", "API connections open on this node", guard::open);
       metrics.gauge("offload.http.waiters", "requests held by Prefer: wait on this node", waiters::held);
       metrics.gauge("offload.http.streams", "job event streams open on this node", streams::held);
-      return new Shared(limiter, guard, waiters, streams, events, OpenApiDocument.encoded(types, config.limits()));
+      metrics.gauge("offload.http.claims", "remote workers' claims held on this node", claims::held);
+      return new Shared(limiter, guard, waiters, streams, claims, events,
+        OpenApiDocument.encoded(types, config.limits()));
     }
   }
 
   @Override
   public Future<?> start() {
     watch = shared.guard().new Watch(vertx);
+    workWaits = new WorkWaits(vertx, work, shared.claims(), config.workers().pollMillis());
     Router router = router();
     server = vertx.createHttpServer(serverOptions(config))
       .connectionHandler(watch::opened)
@@ -100,7 +109,7 @@ public final class HttpVerticle extends VerticleBase {
         watch.headersReceived(request);
         router.handle(request);
       });
-    return server.listen();
+    return workWaits.start().compose(v -> server.listen());
   }
 
   /** Listener, TLS and protocol limits. */
@@ -132,6 +141,7 @@ public final class HttpVerticle extends VerticleBase {
     StrictJson json = new StrictJson(config.limits().jsonDepth());
     JobRoutes routes = new JobRoutes(jobs, json, new Waits(jobs, shared.events(), shared.waiters(), api.maxWaitSeconds()));
     ScheduleRoutes scheduleRoutes = new ScheduleRoutes(schedules, json);
+    WorkRoutes workRoutes = new WorkRoutes(work, json, workWaits);
     EventStream events = new EventStream(jobs, shared.events(), shared.streams(), api.heartbeatSeconds(),
       api.maxStreamSeconds(), JobRoutes::jobId);
     BearerAuth auth = BearerAuth.create(tokens);
@@ -186,6 +196,15 @@ public final class HttpVerticle extends VerticleBase {
     router.route(JobRoutes.BATCH).handler(BodyHandler.create(false).setBodyLimit(config.limits().batchBodyBytes()));
     router.route(API).handler(BodyHandler.create(false).setBodyLimit(config.limits().bodyBytes()));
     router.route(API).handler(auth);
+
+    // Remote workers: before the rate limit, which counts a client's requests, not the jobs it
+    // holds; a worker's every call is tied to a job it claimed (docs/design.md, "Remote workers").
+    router.route(WorkRoutes.WORK).handler(BearerAuth.requireWork()).handler(JsonContentType.REQUIRED);
+    router.post(WorkRoutes.CLAIM).handler(workRoutes::claimWork);
+    router.post(WorkRoutes.HEARTBEAT).handler(workRoutes::heartbeat);
+    router.post(WorkRoutes.SUCCEED).handler(workRoutes::succeedWork);
+    router.post(WorkRoutes.FAIL).handler(workRoutes::failWork);
+
     if (shared.limiter() != null) {
       router.route(API).handler(RateLimit.create(shared.limiter(), metrics));
     }
@@ -228,6 +247,9 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> stop() {
     if (watch != null) {
       watch.stop();
+    }
+    if (workWaits != null) {
+      workWaits.stop();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }

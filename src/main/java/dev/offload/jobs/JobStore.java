@@ -93,6 +93,9 @@ public interface JobStore {
   /** The number of queued jobs per type (types with none are absent). */
   Future<Map<String, Long>> queuedByType();
 
+  /** The number of running attempts of a type, on every node. */
+  Future<Integer> running(String type);
+
   /** Sets {@code error} on the queued jobs of a type that have none; returns how many. */
   Future<Integer> flagQueued(String type, JsonObject error);
 

@@ -51,8 +51,10 @@ enum Dialect {
     }
 
     @Override
-    String rowMatch(String parameter) {
-      return "rowid = ?" + parameter + " AND ";
+    String rowMatch(String parameter, String id) {
+      // An outcome that comes without its row (a remote worker's: only the id and attempt travel)
+      // finds it by the id, once; the rowid equality still drives the look-up.
+      return "rowid = coalesce(nullif(?" + parameter + ", 0), (SELECT rowid FROM jobs WHERE id = ?" + id + ")) AND ";
     }
 
     @Override
@@ -119,7 +121,7 @@ enum Dialect {
     }
 
     @Override
-    String rowMatch(String parameter) {
+    String rowMatch(String parameter, String id) {
       return "";
     }
 
@@ -158,7 +160,7 @@ enum Dialect {
   private static final Pattern MARKER = Pattern.compile("\\{(json|time) \\?(\\d+)}");
   private static final Pattern HISTORY = Pattern.compile("\\{history \\?(\\d+) \\?(\\d+)}");
   private static final Pattern PARAMETER = Pattern.compile("\\?(\\d+)");
-  private static final Pattern ROW_MATCH = Pattern.compile("\\{row \\?(\\d+) AND }");
+  private static final Pattern ROW_MATCH = Pattern.compile("\\{row \\?(\\d+) AND }(?=id = \\?(\\d+))");
 
   /** Statements already translated: the same few are issued thousands of times a second. */
   private final Map<String, String> translated = new ConcurrentHashMap<>();
@@ -183,7 +185,7 @@ enum Dialect {
    * {@code {row ?N AND }} and {@code {stripe}}.
    */
   String common(String template) {
-    String rows = ROW_MATCH.matcher(template).replaceAll(m -> Matcher.quoteReplacement(rowMatch(m.group(1))));
+    String rows = ROW_MATCH.matcher(template).replaceAll(m -> Matcher.quoteReplacement(rowMatch(m.group(1), m.group(2))));
     return history(rows).replace("{key}", key()).replace("{row}", row()).replace("{stripe}", stripe());
   }
 
@@ -201,12 +203,13 @@ enum Dialect {
    * {@code {row}}: the handle on a job's row that a claim returns with each attempt, for its
    * outcome to find the row by (SQLite's rowid: no probe of the id index, a random page per job;
    * PostgreSQL: 0, none). {@code {row ?N AND }}: the match on parameter N in a WHERE clause (none
-   * on PostgreSQL), always followed by the match on the id: that one decides, so a row handle
-   * that no longer names the job (SQLite renumbers rows in a VACUUM) matches nothing.
+   * on PostgreSQL), always followed by the match on the id ({@code id = ?M}): that one decides,
+   * so a row handle that no longer names the job (SQLite renumbers rows in a VACUUM) matches
+   * nothing. A handle of 0 (none known) finds the row by the id.
    */
   abstract String row();
 
-  abstract String rowMatch(String parameter);
+  abstract String rowMatch(String parameter, String id);
 
   /** The arguments with the row handle for a {@code {row ?N AND }} match appended, where the dialect has one. */
   abstract Tuple withRow(Tuple args, long row);

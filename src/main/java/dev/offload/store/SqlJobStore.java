@@ -426,6 +426,12 @@ public final class SqlJobStore implements JobStore {
   }
 
   @Override
+  public Future<Integer> running(String type) {
+    return read(readers.query(sql("SELECT count(*) FROM jobs WHERE type = ?1 AND state = 'running'"), Tuple.of(type))
+      .map(rows -> ((Number) rows.iterator().next().getValue(0)).intValue()));
+  }
+
+  @Override
   public Future<Integer> flagQueued(String type, JsonObject error) {
     return writeOne("UPDATE jobs SET error = ?1 WHERE type = ?2 AND state = 'queued' AND error IS NULL",
       Tuple.of(dialect.json(error), type));

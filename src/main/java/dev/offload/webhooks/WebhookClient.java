@@ -47,11 +47,13 @@ import java.util.concurrent.TimeoutException;
  *   <li>One deadline covers the whole attempt (resolution, connection, request, response) besides the
  *       connect and idle timeouts, so a receiver that trickles bytes cannot hold it open.</li>
  *   <li>At most {@code maxResponseBytes} of the response body are read, then the connection is closed:
- *       only the status matters, and a receiver must not be able to make us read without end.</li>
+ *       a receiver must not be able to make us read without end.</li>
  * </ul>
  *
- * <p>{@link #post} never fails its future and never blocks: every outcome, refusals included, is a
- * {@link Delivery}. Thread-safe; each attempt runs on one Vert.x context.
+ * <p>{@link #post} (webhooks: only the status matters) and {@link #call} (endpoint job types, which
+ * also need the body, see {@link EndpointHandler}) never fail their future and never block: every
+ * outcome, refusals included, is a {@link Delivery} (with the body read, an {@link Answer}).
+ * Thread-safe; each attempt runs on one Vert.x context.
  */
 public final class WebhookClient {
   /** The User-Agent of every delivery. */
@@ -111,6 +113,21 @@ public final class WebhookClient {
     }
   }
 
+  /**
+   * A call's outcome with what the receiver answered.
+   *
+   * @param delivery how the call went, as for a webhook
+   * @param body the answer's body as read: all of it, or its first {@code maxResponseBytes} (empty when
+   *     no HTTP answer came)
+   * @param bodyProblem null when the body was read to its end; else why not, in a few words:
+   *     {@code "larger than 1048576 bytes"}, {@code "cut short: Connection reset"}
+   */
+  record Answer(Delivery delivery, Buffer body, String bodyProblem) {
+    static Answer failed(String problem) {
+      return new Answer(Delivery.failed(problem), Buffer.buffer(), null);
+    }
+  }
+
   private final Vertx vertx;
   private final TargetPolicy policy;
   private final int timeoutSeconds;
@@ -125,7 +142,13 @@ public final class WebhookClient {
    * @param maxResponseBytes how much of a response body is read before the connection is closed
    */
   public WebhookClient(Vertx vertx, TargetPolicy policy, int timeoutSeconds, int maxResponseBytes) {
-    this(vertx, policy, timeoutSeconds, maxResponseBytes, InetAddress::getAllByName, null);
+    this(vertx, policy, timeoutSeconds, maxResponseBytes, InetAddress::getAllByName, null, new PoolOptions());
+  }
+
+  /** With room for {@code maxConnections} connections to one server (Vert.x's default is 5). */
+  WebhookClient(Vertx vertx, TargetPolicy policy, int timeoutSeconds, int maxResponseBytes, int maxConnections) {
+    this(vertx, policy, timeoutSeconds, maxResponseBytes, InetAddress::getAllByName, null,
+      new PoolOptions().setHttp1MaxSize(maxConnections));
   }
 
   /**
@@ -134,6 +157,11 @@ public final class WebhookClient {
    */
   WebhookClient(Vertx vertx, TargetPolicy policy, int timeoutSeconds, int maxResponseBytes, Resolver resolver,
       TrustOptions trust) {
+    this(vertx, policy, timeoutSeconds, maxResponseBytes, resolver, trust, new PoolOptions());
+  }
+
+  private WebhookClient(Vertx vertx, TargetPolicy policy, int timeoutSeconds, int maxResponseBytes, Resolver resolver,
+      TrustOptions trust, PoolOptions pool) {
     if (timeoutSeconds < 1) {
       throw new IllegalArgumentException("the webhook timeout must be at least 1 second");
     }
@@ -154,7 +182,7 @@ public final class WebhookClient {
     if (trust != null) {
       options.setTrustOptions(trust);
     }
-    this.client = vertx.createHttpClient(options, new PoolOptions());
+    this.client = vertx.createHttpClient(options, pool);
     this.dns = vertx.createSharedWorkerExecutor(DNS_POOL, DNS_POOL_SIZE);
   }
 
@@ -164,19 +192,33 @@ public final class WebhookClient {
    * dropped). The future always succeeds, with how the attempt went.
    */
   public Future<Delivery> post(String url, MultiMap headers, Buffer body) {
+    return call(url, headers, body, null).map(Answer::delivery);
+  }
+
+  /**
+   * {@link #post}, keeping the answer's body too (at most {@code maxResponseBytes} of it). When
+   * {@code abandon} (if not null) completes first, the call ends at once as the problem
+   * {@code "abandoned"}, and a request under way is reset. The future always succeeds.
+   */
+  Future<Answer> call(String url, MultiMap headers, Buffer body, Future<?> abandon) {
     if (closed) {
-      return Future.succeededFuture(Delivery.failed("the webhook client is closed"));
+      return Future.succeededFuture(Answer.failed("the webhook client is closed"));
     }
     String problem = policy.problemWithUrl(url);
     if (problem != null) {
-      return Future.succeededFuture(Delivery.failed(REFUSED + problem));
+      return Future.succeededFuture(Answer.failed(REFUSED + problem));
     }
     Target target = Target.of(URI.create(url));
-    Promise<Delivery> outcome = Promise.promise();
+    Promise<Answer> outcome = Promise.promise();
     Context context = vertx.getOrCreateContext();
     // One context for the timer and every callback of the attempt: its steps never race.
-    context.runOnContext(v -> new Attempt(target, requestHeaders(headers), body == null ? Buffer.buffer() : body,
-      outcome).start());
+    context.runOnContext(v -> {
+      Attempt attempt = new Attempt(target, requestHeaders(headers), body == null ? Buffer.buffer() : body, outcome);
+      attempt.start();
+      if (abandon != null) {
+        abandon.onComplete(done -> context.runOnContext(x -> attempt.end("abandoned")));
+      }
+    });
     return outcome.future();
   }
 
@@ -225,11 +267,11 @@ public final class WebhookClient {
     private final Target target;
     private final MultiMap headers;
     private final Buffer body;
-    private final Promise<Delivery> outcome;
+    private final Promise<Answer> outcome;
     private HttpClientRequest request;
     private long deadline;
 
-    Attempt(Target target, MultiMap headers, Buffer body, Promise<Delivery> outcome) {
+    Attempt(Target target, MultiMap headers, Buffer body, Promise<Answer> outcome) {
       this.target = target;
       this.headers = headers;
       this.body = body;
@@ -241,9 +283,8 @@ public final class WebhookClient {
       resolve()
         .map(this::checked)
         .compose(this::send)
-        .compose(this::status)
-        .map(Delivery::ofStatus)
-        .otherwise(this::describe)
+        .compose(this::read)
+        .otherwise(failure -> new Answer(describe(failure), Buffer.buffer(), null))
         .onSuccess(this::finish);
     }
 
@@ -297,34 +338,47 @@ public final class WebhookClient {
     }
 
     /**
-     * The status, once the body has ended or {@code maxResponseBytes} of it were read (then the
-     * connection is closed rather than drained). A body cut short after the status line still counts:
-     * the receiver has answered.
+     * The status and the body, once the body has ended or more than {@code maxResponseBytes} of it
+     * came (then the connection is closed rather than drained). A body cut short after the status
+     * line still counts as the receiver's answer; {@link Answer#bodyProblem()} tells.
      */
-    private Future<Integer> status(HttpClientResponse response) {
-      Promise<Integer> read = Promise.promise();
-      int status = response.statusCode();
-      long[] bytes = {0};
+    private Future<Answer> read(HttpClientResponse response) {
+      Promise<Answer> read = Promise.promise();
+      Delivery delivery = Delivery.ofStatus(response.statusCode());
+      Buffer kept = Buffer.buffer();
       response.handler(chunk -> {
-        bytes[0] += chunk.length();
-        if (bytes[0] > maxResponseBytes && read.tryComplete(status)) {
+        if (read.future().isComplete()) {
+          return;
+        }
+        if (kept.length() + chunk.length() <= maxResponseBytes) {
+          kept.appendBuffer(chunk);
+        } else {
+          kept.appendBuffer(chunk, 0, maxResponseBytes - kept.length());
+          read.complete(new Answer(delivery, kept, "larger than " + maxResponseBytes + " bytes"));
           response.request().reset();
         }
       });
-      response.exceptionHandler(e -> read.tryComplete(status));
-      response.endHandler(v -> read.tryComplete(status));
+      response.exceptionHandler(e -> read.tryComplete(new Answer(delivery, kept, "cut short: "
+        + shortly(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()))));
+      response.endHandler(v -> read.tryComplete(new Answer(delivery, kept, null)));
       return read.future();
     }
 
     private void timedOut() {
-      if (outcome.tryComplete(Delivery.failed("timed out after " + timeoutSeconds + " s")) && request != null) {
+      end("timed out after " + timeoutSeconds + " s");
+    }
+
+    /** Ends the attempt now with {@code problem} (timed out, abandoned), resetting a request under way. */
+    void end(String problem) {
+      vertx.cancelTimer(deadline);
+      if (outcome.tryComplete(Answer.failed(problem)) && request != null) {
         request.reset();
       }
     }
 
-    private void finish(Delivery delivery) {
+    private void finish(Answer answer) {
       vertx.cancelTimer(deadline);
-      outcome.tryComplete(delivery);
+      outcome.tryComplete(answer);
     }
 
     private Delivery describe(Throwable failure) {

@@ -120,11 +120,11 @@ function fact(label, value, id) {
 function history(runs) {
   if (!runs.length) return h('p', {class: 'empty'}, 'No attempt has ended yet.');
   return h('table', {class: 'table history', id: 'history'},
-    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Node'), h('th', {}, 'Started'), h('th', {}, 'Took'),
+    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Ran on'), h('th', {}, 'Started'), h('th', {}, 'Took'),
       h('th', {}, 'Outcome'))),
     h('tbody', {}, runs.map(run => h('tr', {},
       h('td', {'data-label': '#'}, run.attempt),
-      h('td', {'data-label': 'Node', class: 'mono'}, run.node),
+      h('td', {'data-label': 'Ran on', class: 'mono'}, run.node),
       h('td', {'data-label': 'Started'}, time(run.startedAt)),
       h('td', {'data-label': 'Took'}, duration(run.startedAt, run.finishedAt)),
       h('td', {'data-label': 'Outcome'}, run.error ? run.error.code + ': ' + run.error.message : 'succeeded')))));

@@ -3,6 +3,13 @@ import * as session from '../session.js';
 import {call, SignedOut} from '../api.js';
 import {h, show, message, jsonBlock} from '../dom.js';
 
+// Who runs a type's attempts (GET /api/v1/job-types, "runner").
+const RUNNERS = {
+  java: 'Run by the service (a Java handler)',
+  remote: 'Run by remote workers, which claim its jobs over HTTP',
+  endpoint: 'Run by calling its HTTP endpoint',
+};
+
 export function renderTypes(main) {
   const controller = new AbortController();
   const list = h('div', {class: 'types', id: 'types'}, h('p', {class: 'muted'}, 'Loading…'));
@@ -16,6 +23,8 @@ export function renderTypes(main) {
       h('div', {class: 'type-body'},
         h('div', {},
           h('p', {}, t.description),
+          h('p', {class: 'runner', 'data-runner': t.runner}, RUNNERS[t.runner] || t.runner,
+            t.runner === 'remote' ? ' · lease ' + t.leaseSeconds + ' s' : ''),
           h('p', {class: 'muted'}, 'Timeout ' + t.timeoutSeconds + ' s · up to ' + t.maxAttempts + ' attempts')),
         h('details', {open: true}, h('summary', {}, 'Input schema'), jsonBlock(t.inputSchema, 'json schema'))))));
   }, e => {

@@ -25,13 +25,13 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The README's "Adding a job type" example compiles as printed, and works as a job type. */
+/** The README's "Adding a Java job type" example compiles as printed, and works as a job type. */
 class ReadmeExampleTest {
 
   @Test
   void theChecksumHandlerCompilesAndRuns(@TempDir Path dir) throws Exception {
     String readme = Files.readString(Path.of("README.md"));
-    String section = readme.substring(readme.indexOf("## Adding a job type"));
+    String section = readme.substring(readme.indexOf("## Adding a Java job type"));
     Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(section);
     assertThat(block.find()).as("a java block in the section").isTrue();
     Path source = dir.resolve("dev/offload/handlers/ChecksumHandler.java");

@@ -53,7 +53,9 @@ class DashboardBrowserTest {
 
   @BeforeEach
   void start(Vertx vertx, @TempDir Path dir) {
-    service = TestService.start(vertx, dir);
+    // With a remote type beside the Java ones: the pages show who runs what.
+    service = TestService.start(vertx, TestService.baseConfig(dir).put("jobTypes", new JsonObject()
+      .put("wordcount", new JsonObject().put("remote", true).put("description", "Counts words"))));
     alice = service.token("alice", TestService.READ_WRITE);
     browser.driver.manage().window().setSize(Browser.DESKTOP);
     browser.console();
@@ -257,6 +259,31 @@ class DashboardBrowserTest {
       "#types .type[data-type='sleep']")));
     assertThat(browser.all("#types a.button")).isEmpty();
     browser.screenshot("types-read-only");
+  }
+
+  @Test
+  void aRemoteJobShowsTheWorkerThatRanItAndTheTypesPageWhoRunsEachType() {
+    String id = submit(alice, "wordcount", new JsonObject().put("text", "a b c"));
+    String worker = service.token("worker-1", "jobs:work");
+    JsonObject item = service.post("/api/v1/work/claim", worker, new JsonObject()
+        .put("types", new io.vertx.core.json.JsonArray().add("wordcount")).put("worker", "py-7"))
+      .bodyAsJsonObject().getJsonArray("items").getJsonObject(0);
+    assertThat(service.post("/api/v1/work/" + id + "/" + item.getInteger("attempt") + "/succeed", worker,
+      new JsonObject().put("result", new JsonObject().put("words", 3))).statusCode()).isEqualTo(200);
+
+    signIn(alice);
+    browser.open(url("/ui/#/jobs/" + id));
+    awaitState("succeeded");
+    assertThat(browser.find("#history tbody tr td[data-label='Ran on']").getText()).isEqualTo("remote:py-7");
+    browser.screenshot("job-remote");
+    browser.open(url("/ui/#/types"));
+    browser.await(10, ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.cssSelector(
+      "#types .type[data-type='wordcount']")));
+    assertThat(browser.find("#types .type[data-type='wordcount'] .runner").getText())
+      .isEqualTo("Run by remote workers, which claim its jobs over HTTP · lease 30 s");
+    assertThat(browser.find("#types .type[data-type='sleep'] .runner").getText())
+      .isEqualTo("Run by the service (a Java handler)");
+    browser.screenshot("types-remote");
   }
 
   @Test

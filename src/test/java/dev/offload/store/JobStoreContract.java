@@ -756,8 +756,14 @@ abstract class JobStoreContract {
         });
         return store.queuedByType();
       })
-      .onComplete(ctx.succeeding(queuedByType -> ctx.verify(() -> {
-        assertThat(queuedByType).isEqualTo(Map.of("sleep", 1L));
+      .compose(queuedByType -> {
+        ctx.verify(() -> assertThat(queuedByType).isEqualTo(Map.of("sleep", 1L)));
+        return Future.all(store.running("sleep"), store.running("primes"));
+      })
+      .onComplete(ctx.succeeding(counts -> ctx.verify(() -> {
+        // What a bounded remote type's claims count: its running attempts, on every node.
+        assertThat(counts.<Integer>resultAt(0)).isEqualTo(1);
+        assertThat(counts.<Integer>resultAt(1)).isZero();
         ctx.completeNow();
       })));
   }

@@ -23,4 +23,10 @@ public final class ProblemAssert {
     assertThat(response.bodyAsString())
       .doesNotContain("Exception", "exception", "dev.offload", "io.vertx", "java.", "\tat ");
   }
+
+  /** {@link #assertProblem(HttpResponse, int)}, and the detail names {@code named}. */
+  public static void assertProblem(HttpResponse<Buffer> response, int status, String named) {
+    assertProblem(response, status);
+    assertThat(response.bodyAsJsonObject().getString("detail")).contains(named);
+  }
 }

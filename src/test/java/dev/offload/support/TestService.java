@@ -248,8 +248,12 @@ public final class TestService {
 
   /** A token for {@code subject} (read and write) that a service on {@code settings} accepts: its dev secret. */
   public static String devToken(Vertx vertx, OffloadConfig settings, String subject) {
+    return devToken(vertx, settings, subject, READ_WRITE);
+  }
+
+  public static String devToken(Vertx vertx, OffloadConfig settings, String subject, String scope) {
     JWTAuth signer = Verifiers.create(vertx, await(DevSecret.read(vertx, settings)), settings.auth());
-    return DevTokens.sign(signer, settings.auth(), subject, READ_WRITE, 600);
+    return DevTokens.sign(signer, settings.auth(), subject, scope, 600);
   }
 
   public static <T> T await(Future<T> future) {
