@@ -15,6 +15,8 @@ import io.vertx.core.json.JsonObject;
  */
 public record JobType(String name, String description, Runner runner, JobHandler handler, int concurrency,
                       Integer timeoutSeconds, int maxAttempts, int leaseSeconds, InputSchema inputSchema) {
+  /** Prefixes a remote worker's name where a node's name goes (leases, history): never a node's name. */
+  public static final String REMOTE_NODE = "remote:";
 
   /** Who runs a type's attempts; its wire name is what {@code GET /api/v1/job-types} shows. */
   public enum Runner {

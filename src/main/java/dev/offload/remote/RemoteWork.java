@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  * What remote workers do, over HTTP, with the jobs of remote types: claim attempts, renew their
  * leases while they run, and report how they ended. A claimed attempt is held exactly like one a
  * node's dispatcher runs: a row in the store, running, with a lease (the type's
- * {@code leaseSeconds}) under the node name {@code remote:<worker>}. It is fenced by its number:
+ * {@code leaseSeconds}) under the node name {@code remote:<worker>} ({@link JobType#REMOTE_NODE}). It is fenced by its number:
  * every call names the job and the attempt, and once that attempt no longer holds the job (its
  * lease ran out and the job went back to the queue, another attempt claimed it, the job ended)
  * the call is refused as a conflict and changes nothing. An attempt whose lease runs out is
@@ -39,8 +39,6 @@ import java.util.function.Predicate;
  */
 public final class RemoteWork {
   private static final Logger LOG = LoggerFactory.getLogger(RemoteWork.class);
-  /** Prefixes a worker's name in the store's leases and a job's history: never a node's name. */
-  public static final String NODE_PREFIX = "remote:";
 
   private final Vertx vertx;
   private final JobStore store;
@@ -76,7 +74,7 @@ public final class RemoteWork {
       return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
         "this node is shutting down; claim from another node", 1));
     }
-    return claimFrom(wanted, 0, max, NODE_PREFIX + worker, new ArrayList<>());
+    return claimFrom(wanted, 0, max, JobType.REMOTE_NODE + worker, new ArrayList<>());
   }
 
   private Future<List<Attempt>> claimFrom(List<JobType> wanted, int index, int max, String node, List<Attempt> got) {

@@ -13,6 +13,7 @@ import dev.offload.jobs.JobQuery;
 import dev.offload.jobs.JobState;
 import dev.offload.jobs.JobStats;
 import dev.offload.jobs.JobStore;
+import dev.offload.jobs.JobType;
 import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
 import dev.offload.schedules.ScheduleStore;
@@ -383,13 +384,15 @@ public final class SqlJobStore implements JobStore {
   }
 
   /**
-   * Ends every lease at once, webhook deliveries' too: for a store only one process can open
-   * (SQLite), whatever is running when it opens was left by a dead process.
+   * Ends every lease a process held at once, webhook deliveries' too: for a store only one
+   * process can open (SQLite), whatever it ran when it opens was left by a dead process. Remote
+   * workers' leases stay: those workers are other processes, still at work, and may report.
    */
   Future<Void> expireAllLeases() {
     // A webhook delivery due later is held by a dead process's lease or waits out a backoff:
     // either way it is tried now (one early retry is harmless; a delivery held for minutes is not).
-    return writeOne("UPDATE jobs SET lease_until = NULL WHERE state = 'running'", Tuple.tuple())
+    return writeOne("UPDATE jobs SET lease_until = NULL WHERE state = 'running' AND node NOT LIKE '"
+        + JobType.REMOTE_NODE + "%'", Tuple.tuple())
       .compose(v -> writeOne("UPDATE jobs SET callback_due = ?1 WHERE callback_state = 'pending' AND callback_due > ?1",
         Tuple.of(dialect.time(Instant.now()))))
       .mapEmpty();

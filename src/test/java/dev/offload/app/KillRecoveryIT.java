@@ -1,6 +1,6 @@
 package dev.offload.app;
 
-import dev.offload.config.OffloadConfig;
+import dev.offload.support.ServiceProcess;
 import dev.offload.support.TestService;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -8,8 +8,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,8 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class KillRecoveryIT {
   private Vertx vertx;
-  private WebClient client;
-  private Process process;
+  private ServiceProcess service;
 
   @BeforeEach
   void setUp() {
@@ -43,8 +40,8 @@ class KillRecoveryIT {
 
   @AfterEach
   void tearDown() {
-    if (process != null) {
-      process.destroyForcibly();
+    if (service != null) {
+      service.close();
     }
     await(vertx.close());
   }
@@ -78,10 +75,9 @@ class KillRecoveryIT {
     }
     // Wait until work is really in flight, then kill without warning.
     waitFor(() -> state(token, sleeps.get(0)).equals("running"), Duration.ofSeconds(20));
-    process.destroyForcibly().waitFor();
-    assertThat(process.exitValue()).isEqualTo(137);
+    assertThat(service.kill()).isEqualTo(137);
 
-    process = start(configFile, dir.resolve("second.log"));
+    service.restart(dir.resolve("second.log"));
     for (Map.Entry<String, JsonObject> entry : expected.entrySet()) {
       waitFor(() -> List.of("succeeded", "failed", "cancelled").contains(state(token, entry.getKey())),
         Duration.ofSeconds(60));
@@ -114,16 +110,16 @@ class KillRecoveryIT {
       .put("allowHosts", new io.vertx.core.json.JsonArray().add("127.0.0.1")).put("timeoutSeconds", 60)),
       dir.resolve("first.log"));
 
-    HttpResponse<Buffer> submitted = await(client.post("/api/v1/jobs").bearerTokenAuthentication(token)
+    HttpResponse<Buffer> submitted = await(service.client.post("/api/v1/jobs").bearerTokenAuthentication(token)
       .sendJsonObject(new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0))
         .put("callback", new JsonObject().put("url", "http://127.0.0.1:" + receiverPort + "/hook"))));
     String id = submitted.bodyAsJsonObject().getString("id");
     // The job's outcome is committed and its delivery is under way when the process dies.
     await(firstArrived.future());
     assertThat(state(token, id)).isEqualTo("succeeded");
-    process.destroyForcibly().waitFor();
+    service.kill();
 
-    process = start(configFile, dir.resolve("second.log"));
+    service.restart(dir.resolve("second.log"));
     waitFor(() -> get(token, id).bodyAsJsonObject().getJsonObject("callback").getString("state").equals("delivered"),
       Duration.ofSeconds(30));
     synchronized (delivered) {
@@ -143,14 +139,12 @@ class KillRecoveryIT {
     }
     waitFor(() -> ids.stream().allMatch(id -> state(token, id).equals("running")), Duration.ofSeconds(20));
 
-    process.destroy(); // SIGTERM
-    assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("exits within the grace period").isTrue();
-    assertThat(process.exitValue()).isZero();
+    assertThat(service.stop(30)).as("exits 0 within the grace period").isZero();
     String log = Files.readString(dir.resolve("first.log"));
     assertThat(log).contains("SIGTERM: draining").contains("4 running attempt(s) handed back to the queue")
       .as("logback's own status dump (printed on any configuration warning)").doesNotContain("|-INFO in ch.qos.logback");
 
-    process = start(configFile, dir.resolve("second.log"));
+    service.restart(dir.resolve("second.log"));
     for (String id : ids) {
       waitFor(() -> state(token, id).equals("succeeded"), Duration.ofSeconds(30));
       JsonObject job = get(token, id).bodyAsJsonObject();
@@ -161,38 +155,19 @@ class KillRecoveryIT {
 
   /** Writes {@code config}, starts the jar on it, and returns a token (alice) it accepts. */
   private String startFirst(Path configFile, JsonObject config, Path log) throws Exception {
-    Files.writeString(configFile, config.encodePrettily());
-    int port = config.getJsonObject("http").getInteger("port");
-    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-    process = start(configFile, log);
-    return TestService.devToken(vertx, OffloadConfig.from(config, Map.of()), "alice");
-  }
-
-  private Process start(Path configFile, Path log) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String jar = System.getProperty("offload.jar", "target/offload.jar");
-    Process started = new ProcessBuilder(java, "-jar", jar, "-conf", configFile.toString())
-      .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    process = started;
-    waitFor(() -> {
-      try {
-        return await(client.get("/health/ready").send()).statusCode() == 200;
-      } catch (Throwable notYet) {
-        return false;
-      }
-    }, Duration.ofSeconds(60));
-    return started;
+    service = ServiceProcess.start(vertx, configFile, config, log);
+    return service.token("alice", TestService.READ_WRITE);
   }
 
   private String submit(String token, String type, JsonObject input) {
-    HttpResponse<Buffer> response = await(client.post("/api/v1/jobs").bearerTokenAuthentication(token)
+    HttpResponse<Buffer> response = await(service.client.post("/api/v1/jobs").bearerTokenAuthentication(token)
       .sendJsonObject(new JsonObject().put("type", type).put("input", input)));
     assertThat(response.statusCode()).isEqualTo(202);
     return response.bodyAsJsonObject().getString("id");
   }
 
   private HttpResponse<Buffer> get(String token, String id) {
-    return await(client.get("/api/v1/jobs/" + id).bearerTokenAuthentication(token).send());
+    return await(service.client.get("/api/v1/jobs/" + id).bearerTokenAuthentication(token).send());
   }
 
   private String state(String token, String id) {
@@ -201,7 +176,7 @@ class KillRecoveryIT {
 
   private void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) {
     boolean met = TestService.poll(() -> {
-      assertThat(process.isAlive()).as("the service process is alive").isTrue();
+      assertThat(service.alive()).as("the service process is alive").isTrue();
       return condition.getAsBoolean();
     }, done -> done, timeout);
     assertThat(met).as("waited %s", timeout).isTrue();

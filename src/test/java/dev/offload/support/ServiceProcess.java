@@ -55,7 +55,7 @@ public final class ServiceProcess implements AutoCloseable {
       }
       try {
         return await(client.get("/health/ready").send()).statusCode() == 200;
-      } catch (RuntimeException notYet) {
+      } catch (Throwable notYet) { // refused while the process starts
         return false;
       }
     }, up -> up, Duration.ofSeconds(60));
@@ -64,9 +64,15 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  /** Kills the process with SIGKILL and waits for it to be gone. */
-  public void kill() throws InterruptedException {
-    process.destroyForcibly().waitFor();
+  /** Kills the process with SIGKILL, waits for it to be gone, and answers its exit status. */
+  public int kill() throws InterruptedException {
+    return process.destroyForcibly().waitFor();
+  }
+
+  /** Sends SIGTERM; answers the exit status, or -1 when the process is still running after {@code seconds}. */
+  public int stop(int seconds) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS) ? process.exitValue() : -1;
   }
 
   public boolean alive() {
