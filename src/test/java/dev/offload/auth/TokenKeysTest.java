@@ -26,8 +26,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static dev.offload.support.TestService.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -169,7 +167,7 @@ class TokenKeysTest {
   void productionModeRefusesAMissingSecretFileAndCreatesNothing(Vertx vertx, @TempDir Path dir) {
     OffloadConfig config = productionWithSecretFile(dir);
     Future<String> secret = DevSecret.read(vertx, config);
-    Throwable failure = awaitFailure(secret);
+    Throwable failure = TestService.awaitFailure(secret);
     assertThat(failure).isInstanceOf(ConfigException.class).hasMessageContaining(KEY);
     assertThat(config.auth().hs256SecretFile()).doesNotExist();
   }
@@ -195,7 +193,7 @@ class TokenKeysTest {
     Files.writeString(file, "0123456789");
 
     Future<String> deployed = vertx.deployVerticle(new MainVerticle(Map.of()), new DeploymentOptions().setConfig(json));
-    Throwable failure = awaitFailure(deployed);
+    Throwable failure = TestService.awaitFailure(deployed);
 
     assertThat(failure).isInstanceOf(ConfigException.class).hasMessageContaining(KEY);
     // Nothing of the half-started service (workers, dispatcher, HTTP) is left running.
@@ -204,14 +202,5 @@ class TokenKeysTest {
     assertThat(Files.readString(file)).isEqualTo("0123456789");
   }
 
-  private static Throwable awaitFailure(Future<?> future) {
-    try {
-      future.await(60, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError("timed out waiting for a failure", e);
-    } catch (Throwable failure) {
-      return failure;
-    }
-    throw new AssertionError("expected a failure, got " + future.result());
-  }
+
 }

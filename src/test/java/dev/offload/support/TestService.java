@@ -256,6 +256,18 @@ public final class TestService {
     return DevTokens.sign(signer, settings.auth(), subject, scope, 600);
   }
 
+  /** The failure {@code future} ends with; a test failure when it succeeds or does not end within 60 s. */
+  public static Throwable awaitFailure(Future<?> future) {
+    try {
+      future.await(60, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("timed out waiting for a failure", e);
+    } catch (Throwable failure) {
+      return failure;
+    }
+    throw new AssertionError("expected a failure, got " + future.result());
+  }
+
   public static <T> T await(Future<T> future) {
     try {
       return future.await(60, TimeUnit.SECONDS);

@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.offload.support.TestService.await;
@@ -287,7 +286,7 @@ class EndpointHandlerTest {
   void theServiceRefusesToStartAnEndpointTypeWithoutAWebhookSecret(Vertx vertx, @TempDir Path dir) {
     JsonObject config = config(dir, "https://jobs.example.com/resize", new JsonObject(), new JsonObject());
 
-    Throwable failure = failureOf(vertx.deployVerticle(new MainVerticle(Map.of()),
+    Throwable failure = TestService.awaitFailure(vertx.deployVerticle(new MainVerticle(Map.of()),
       new DeploymentOptions().setConfig(config)));
 
     assertThat(failure).isInstanceOf(ConfigException.class)
@@ -300,23 +299,12 @@ class EndpointHandlerTest {
     JsonObject webhooks = new JsonObject().put("secret", new JsonArray().add(SECRET));
     JsonObject config = config(dir, "http://jobs.example.com/resize", webhooks, new JsonObject());
 
-    Throwable failure = failureOf(vertx.deployVerticle(new MainVerticle(Map.of()),
+    Throwable failure = TestService.awaitFailure(vertx.deployVerticle(new MainVerticle(Map.of()),
       new DeploymentOptions().setConfig(config)));
 
     assertThat(failure).isInstanceOf(ConfigException.class)
       .hasMessageContaining("jobTypes." + TYPE + ".endpoint").hasMessageContaining("https")
       .hasMessageContaining("webhooks.allowHttp");
     assertThat(vertx.deploymentIDs()).isEmpty();
-  }
-
-  private static Throwable failureOf(Future<?> future) {
-    try {
-      future.await(60, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError("timed out waiting for a failure", e);
-    } catch (Throwable failure) {
-      return failure;
-    }
-    throw new AssertionError("expected a failure, got " + future.result());
   }
 }
