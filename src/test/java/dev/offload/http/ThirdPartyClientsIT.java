@@ -22,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The service as clients nobody on the team wrote see it (src/test/js, pinned by its lock file):
  * Redocly's linter on the served contract, a TypeScript client generated from it by
- * openapi-typescript and type-checked by tsc, and the {@code eventsource} package following a
- * finished job. docs/api.md says what each checks.
+ * openapi-typescript and type-checked by tsc, the {@code eventsource} package following a
+ * finished job, and the {@code standardwebhooks} package verifying a push endpoint's calls.
+ * docs/api.md says what each checks.
  */
 @ExtendWith(VertxExtension.class)
 class ThirdPartyClientsIT {
@@ -88,5 +89,32 @@ class ThirdPartyClientsIT {
       .as("%s", seen).containsExactly("state", "done");
     assertThat(seen.getInteger("connections")).as("%s", seen).isEqualTo(2);
     assertThat(seen.getInteger("readyState")).as("%s", seen).isEqualTo(2);
+  }
+
+  @Test
+  void aPushEndpointVerifiesEachCallWithTheStandardWebhooksLibrary(Vertx vertx, @TempDir Path dir) throws Exception {
+    String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    Process endpoint = new ProcessBuilder("node", "verify-push.mjs", secret).directory(NodeTools.home().toFile())
+      .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try {
+      String listening = new java.io.BufferedReader(new java.io.InputStreamReader(endpoint.getInputStream())).readLine();
+      assertThat(listening).startsWith("listening ");
+      JsonObject config = TestService.baseConfig(dir)
+        .put("webhooks", new JsonObject().put("secret", secret).put("allowHttp", true)
+          .put("allowHosts", new JsonArray().add("127.0.0.1")))
+        .put("jobTypes", new JsonObject().put("wordcount", new JsonObject()
+          .put("endpoint", "http://127.0.0.1:" + listening.substring(10) + "/wordcount").put("maxAttempts", 1)));
+      TestService service = TestService.start(vertx, config);
+      String alice = service.token("alice", TestService.READ_WRITE);
+
+      String id = service.submit(alice, "wordcount", new JsonObject().put("text", "one two three")).getString("id");
+      JsonObject job = service.awaitState(alice, id, Duration.ofSeconds(20), "succeeded", "failed");
+
+      // A signature the library refused would be a 401, and the job would fail at once.
+      assertThat(job.getString("state")).as("%s", job).isEqualTo("succeeded");
+      assertThat(job.getJsonObject("result")).isEqualTo(new JsonObject().put("words", 3).put("verifiedId", id + "_1"));
+    } finally {
+      endpoint.destroy();
+    }
   }
 }
