@@ -3,6 +3,7 @@ package dev.offload.dispatch;
 import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.Addresses;
 import dev.offload.jobs.Attempt;
+import dev.offload.jobs.AttemptFailure;
 import dev.offload.jobs.HandOff;
 import dev.offload.jobs.HandOffs;
 import dev.offload.jobs.JobError;
@@ -22,8 +23,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -316,28 +315,26 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
 
   private Outcome failed(Attempt job, Throwable failure) {
     Instant now = Instant.now();
-    JsonObject error;
-    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
-      // The worker may still be computing: ask it to stop. Its late reply is refused by the attempt check.
-      vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("id", job.id().toString()));
-      error = JobError.of(JobError.TIMEOUT, "attempt " + job.attempt() + " timed out after "
-        + job.timeoutSeconds() + " s");
-    } else if (failure instanceof ReplyException reply && reply.failureCode() == Addresses.FAILURE_CANCELLED) {
-      return Outcome.failed(job, JobState.CANCELLED, JobError.of(JobError.CANCELLED, "cancelled on request"),
+    AttemptFailure why = AttemptFailure.of(failure);
+    return switch (why.kind()) {
+      case TIMEOUT -> {
+        // The worker may still be computing: ask it to stop. Its late reply is refused by the attempt check.
+        vertx.eventBus().publish(Addresses.CANCEL, new JsonObject().put("id", job.id().toString()));
+        yield retries.afterFailure(job, JobError.of(JobError.TIMEOUT, "attempt " + job.attempt() + " timed out after "
+          + job.timeoutSeconds() + " s"), now);
+      }
+      case CANCELLED -> Outcome.failed(job, JobState.CANCELLED, JobError.of(JobError.CANCELLED, "cancelled on request"),
         null, now);
-    } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
-      LOG.warn("No worker for job type '{}' on node {}: job {} goes back to the queue", job.type(), node, job.id());
-      return Outcome.released(job, JobError.of(JobError.NO_WORKERS, "no worker for type '" + job.type()
-        + "' was available; the job waits in the queue"), now.plusMillis(settings.retryBaseMillis()), now);
-    } else if (failure instanceof ReplyException reply && reply.failureCode() == Addresses.FAILURE_PERMANENT) {
-      String[] codeAndMessage = String.valueOf(reply.getMessage()).split("\n", 2);
-      return Outcome.failed(job, JobState.FAILED, JobError.of(codeAndMessage[0],
-        codeAndMessage.length > 1 ? codeAndMessage[1] : codeAndMessage[0]), null, now);
-    } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-      error = JobError.of(JobError.HANDLER_ERROR, String.valueOf(reply.getMessage()));
-    } else {
-      error = JobError.of(JobError.LOST, "attempt " + job.attempt() + " could not be delivered: " + failure.getMessage());
-    }
-    return retries.afterFailure(job, error, now);
+      case NO_WORKER -> {
+        LOG.warn("No worker for job type '{}' on node {}: job {} goes back to the queue", job.type(), node, job.id());
+        yield Outcome.released(job, JobError.of(JobError.NO_WORKERS, "no worker for type '" + job.type()
+          + "' was available; the job waits in the queue"), now.plusMillis(settings.retryBaseMillis()), now);
+      }
+      case PERMANENT -> Outcome.failed(job, JobState.FAILED, JobError.of(why.code(), why.message()), null, now);
+      case HANDLER -> retries.afterFailure(job, JobError.of(JobError.HANDLER_ERROR, why.message()), now);
+      case UNDELIVERED -> retries.afterFailure(job, JobError.of(JobError.LOST, "attempt " + job.attempt()
+        + " could not be delivered: " + why.message()), now);
+    };
   }
+
 }

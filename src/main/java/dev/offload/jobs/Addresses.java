@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
 
-/** Every event-bus address and failure code Offload uses. Payloads are JsonObject. */
+/** Every event-bus address Offload uses (a failed work reply: {@link AttemptFailure}). Payloads are JsonObject. */
 public final class Addresses {
   /** Work requests for one job type: {@code offload.jobs.<type>}; the reply is the result. */
   public static final String JOBS_PREFIX = "offload.jobs.";
@@ -18,13 +18,6 @@ public final class Addresses {
   public static final String WORKERS_PREFIX = "offload.workers.";
   /** Published after jobs were queued: {"types": [...]}; dispatchers look for work at once. */
   public static final String WAKE = "offload.control.wake";
-
-  /** Reply failure code: the handler failed (its message is kept as the job error message). */
-  public static final int FAILURE_HANDLER = 1;
-  /** Reply failure code: the attempt stopped because cancellation was requested. */
-  public static final int FAILURE_CANCELLED = 2;
-  /** Reply failure code: the handler failed for good ({@link PermanentFailure}); the message is "code\nmessage". */
-  public static final int FAILURE_PERMANENT = 3;
 
   private Addresses() {
   }

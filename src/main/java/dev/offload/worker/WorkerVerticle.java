@@ -1,6 +1,7 @@
 package dev.offload.worker;
 
 import dev.offload.jobs.Addresses;
+import dev.offload.jobs.AttemptFailure;
 import dev.offload.jobs.JobContext;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.PermanentFailure;
@@ -80,17 +81,14 @@ public final class WorkerVerticle extends VerticleBase {
       }
       if (ar.succeeded()) {
         message.reply(ar.result() == null ? new JsonObject() : ar.result());
-      } else if (ar.cause() instanceof JobContext.CancelledException || job.cancelled()) {
-        message.fail(Addresses.FAILURE_CANCELLED, "cancelled");
-      } else if (ar.cause() instanceof PermanentFailure failure) {
-        LOG.info("Job {} ({}) attempt {} failed for good: {}", job.id(), type.name(), job.attempt(), failure.code());
-        message.fail(Addresses.FAILURE_PERMANENT, failure.code() + "\n"
-          + (failure.getMessage() == null ? failure.code() : failure.getMessage()));
-      } else {
-        LOG.info("Job {} ({}) attempt {} failed: {}", job.id(), type.name(), job.attempt(), ar.cause().toString());
-        String reason = ar.cause().getMessage();
-        message.fail(Addresses.FAILURE_HANDLER, reason == null ? "the handler failed" : reason);
+        return;
       }
+      if (ar.cause() instanceof PermanentFailure failure) {
+        LOG.info("Job {} ({}) attempt {} failed for good: {}", job.id(), type.name(), job.attempt(), failure.code());
+      } else if (!(ar.cause() instanceof JobContext.CancelledException) && !job.cancelled()) {
+        LOG.info("Job {} ({}) attempt {} failed: {}", job.id(), type.name(), job.attempt(), ar.cause().toString());
+      }
+      AttemptFailure.reply(message, ar.cause(), job.cancelled());
     });
   }
 
