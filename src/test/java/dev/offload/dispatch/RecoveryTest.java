@@ -1,4 +1,4 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
 import dev.offload.app.MainVerticle;
 import dev.offload.support.TestService;

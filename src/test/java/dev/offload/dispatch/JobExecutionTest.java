@@ -1,4 +1,4 @@
-package dev.offload.jobs;
+package dev.offload.dispatch;
 
 import dev.offload.support.TestService;
 import io.vertx.core.Vertx;
