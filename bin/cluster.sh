@@ -49,9 +49,30 @@ wait_started() { # name
   return 1
 }
 
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_nodes() { # name ...: SIGTERM, then wait for each to drain (shutdown.graceSeconds, 30 s) and exit
+  for node in "$@"; do
+    if [ -f "$DIR/$node.pid" ]; then
+      pid=$(cat "$DIR/$node.pid")
+      if kill "$pid" 2>/dev/null; then
+        for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        echo "$node (pid $pid) stopped"
+      fi
+      rm -f "$DIR/$node.pid"
+    fi
+  done
+}
+
 case "${1:-}" in
   start)
     [ -f "$JAR" ] || { echo "build first: make build" >&2; exit 2; }
+    # The API's and the management ports, before anything starts (make run uses 8080 and 8081 too).
+    for port in 8080 8081 8082 8083; do
+      port_free "$port" || { echo "port $port is in use (is make run up? stop it first); nothing was started" >&2; exit 2; }
+    done
+    # A node that fails to start stops the ones started before it: no half cluster is left running.
+    trap 'echo "start-up failed: stopping the nodes started" >&2; stop_nodes api worker-1 worker-2' ERR
     if [ "${CLUSTER_TLS:-0}" = 1 ]; then
       bin/dev-certs.sh "$DIR/certs" worker-1 worker-2 api
     fi
@@ -63,17 +84,7 @@ case "${1:-}" in
     echo "cluster up: API on http://127.0.0.1:8080 (token: make token CONF=conf/cluster/api.json)"
     ;;
   stop)
-    # SIGTERM: each node drains (shutdown.graceSeconds, 30 s by default) and exits; wait for it.
-    for node in api worker-1 worker-2; do
-      if [ -f "$DIR/$node.pid" ]; then
-        pid=$(cat "$DIR/$node.pid")
-        if kill "$pid" 2>/dev/null; then
-          for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-          echo "$node (pid $pid) stopped"
-        fi
-        rm -f "$DIR/$node.pid"
-      fi
-    done
+    stop_nodes api worker-1 worker-2
     ;;
   *)
     echo "usage: $0 start|stop" >&2

@@ -39,7 +39,9 @@ public final class PostgresStore {
       .setCachePreparedStatements(true)
       .setPreparedStatementCacheMaxSize(256)
       .setPreparedStatementCacheSqlLimit(16_384)
-      .setProperties(Map.of("search_path", config.schema(), "application_name", "offload"));
+      // Notices ("schema ... already exists, skipping" at every start) are no warnings: not sent.
+      .setProperties(Map.of("search_path", config.schema(), "application_name", "offload",
+        "client_min_messages", "warning"));
     if (config.password() != null) {
       connect.setPassword(config.password());
     }
