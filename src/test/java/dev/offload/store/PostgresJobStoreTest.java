@@ -54,7 +54,7 @@ class PostgresJobStoreTest extends JobStoreContract {
   }
 
   @Override
-  protected Future<Void> queueBacklog(String owner, int count, Instant runAt) {
+  public Future<Void> queueBacklog(String owner, int count, Instant runAt) {
     // The queue-depth trigger updates one counter row per inserted row: 100,000 versions of one row
     // in one transaction take PostgreSQL a minute. The triggers are off for this one transaction
     // (session_replication_role), the counter moved once, and the table analyzed, as autovacuum

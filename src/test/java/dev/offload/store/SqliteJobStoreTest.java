@@ -48,7 +48,7 @@ class SqliteJobStoreTest extends JobStoreContract {
   }
 
   @Override
-  protected Future<Void> queueBacklog(String owner, int count, Instant runAt) {
+  public Future<Void> queueBacklog(String owner, int count, Instant runAt) {
     // The store's writer holds the file's write lock while it is open: the backlog is written by a
     // connection of its own (off the event loop) between a close and a reopen.
     return store.close().compose(closed -> vertx.executeBlocking(() -> {

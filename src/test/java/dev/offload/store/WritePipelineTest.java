@@ -71,7 +71,7 @@ class WritePipelineTest {
   }
 
   @Test
-  void manyConcurrentSubmissionsShareAFewCommits(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void manyConcurrentSubmissionsShareAFewCommits(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     List<Context> loops = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext());
     int perLoop = 200;
     Checkpoint heardOnItsLoop = ctx.checkpoint(loops.size() * perLoop);
