@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * default; it measures wall time, so a tighter limit would trip on a busy CI machine's
  * scheduling alone) never fires. A primes job on an event loop would block it for seconds.
  */
+@Tag("slow") // saturates the cores on purpose: alone, not beside make test's second JVM
 class EventLoopTest {
   private Vertx vertx;
   private ListAppender<ILoggingEvent> logs;

@@ -32,7 +32,7 @@ class PitfallsTest {
   }
 
   @Test
-  void idleConnectionsAreClosed(Vertx vertx, @TempDir Path dir) {
+  void idleConnectionsAreClosed(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir);
     config.getJsonObject("http").put("idleTimeoutSeconds", 2);
     // A held request must be able to outlast its wait: the longest wait is shorter than the idle timeout.
@@ -51,7 +51,7 @@ class PitfallsTest {
   }
 
   @Test
-  void multipartUploadsAreRefusedAndNothingIsWritten(Vertx vertx, @TempDir Path dir) {
+  void multipartUploadsAreRefusedAndNothingIsWritten(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     var response = await(service.request(io.vertx.core.http.HttpMethod.POST, "/api/v1/jobs",
         service.token("alice", TestService.READ_WRITE))

@@ -48,7 +48,7 @@ class PostgresServiceTest {
   }
 
   @Test
-  void jobsRunEndToEndAndSurviveARestart(Vertx vertx, @TempDir Path dir) {
+  void jobsRunEndToEndAndSurviveARestart(@TempDir Path dir, Vertx vertx) {
     this.vertx = vertx;
     schema = TestPostgres.freshSchema(vertx);
     TestService service = TestService.start(vertx, config(dir));

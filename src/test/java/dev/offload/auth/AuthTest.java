@@ -49,7 +49,7 @@ class AuthTest {
   private String secret;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     service = TestService.start(vertx, dir);
     secret = await(DevSecret.read(vertx, service.config));
   }

@@ -73,7 +73,7 @@ class PublicKeyAuthTest {
   }
 
   @Test
-  void rs256Es256AndEdDsaTokensAreVerifiedWithTheirPublicKeys(Vertx vertx, @TempDir Path dir) {
+  void rs256Es256AndEdDsaTokensAreVerifiedWithTheirPublicKeys(@TempDir Path dir, Vertx vertx) {
     TestKeys rsa = TestKeys.generate("RS256", "rsa-1");
     TestKeys ec = TestKeys.generate("ES256", "ec-1");
     TestKeys ed = TestKeys.generate("EdDSA", "ed-1");
@@ -98,7 +98,7 @@ class PublicKeyAuthTest {
   }
 
   @Test
-  void anHs256TokenKeyedWithTheRsaPublicKeyIsRefused(Vertx vertx, @TempDir Path dir) throws Exception {
+  void anHs256TokenKeyedWithTheRsaPublicKeyIsRefused(@TempDir Path dir, Vertx vertx) throws Exception {
     // The classic key confusion: the attacker signs with HMAC, using the (public) RSA key as the secret.
     TestKeys rsa = TestKeys.generate("RS256", "rsa-1");
     service = TestService.start(vertx, withAuth(dir, new JsonObject()
@@ -118,7 +118,7 @@ class PublicKeyAuthTest {
   }
 
   @Test
-  void aJwksFileIsReadAndItsSymmetricKeysAreNeverUsed(Vertx vertx, @TempDir Path dir) throws Exception {
+  void aJwksFileIsReadAndItsSymmetricKeysAreNeverUsed(@TempDir Path dir, Vertx vertx) throws Exception {
     TestKeys ec = TestKeys.generate("ES256", "ec-1");
     String hmacSecret = "a-secret-anyone-reading-the-key-set-would-know";
     JsonObject oct = new JsonObject().put("kty", "oct").put("kid", "shared").put("alg", "HS256")
@@ -136,7 +136,7 @@ class PublicKeyAuthTest {
   }
 
   @Test
-  void aJwksUrlIsRefreshedForANewKeyIdButNotMoreOftenThanTheMinimum(Vertx vertx, @TempDir Path dir) {
+  void aJwksUrlIsRefreshedForANewKeyIdButNotMoreOftenThanTheMinimum(@TempDir Path dir, Vertx vertx) {
     TestKeys first = TestKeys.generate("RS256", "2026-01");
     TestKeys rotated = TestKeys.generate("RS256", "2026-02");
     AtomicReference<JsonArray> published = new AtomicReference<>(new JsonArray().add(first.publicJwk()));
@@ -178,7 +178,7 @@ class PublicKeyAuthTest {
   }
 
   @Test
-  void startUpIsRefusedForKeysThatCannotBeUsed(Vertx vertx, @TempDir Path dir) throws Exception {
+  void startUpIsRefusedForKeysThatCannotBeUsed(@TempDir Path dir, Vertx vertx) throws Exception {
     TestKeys rsa = TestKeys.generate("RS256", "rsa-1");
     Path privatePem = Files.writeString(dir.resolve("private.pem"), rsa.privatePem());
     Path garbage = Files.writeString(dir.resolve("garbage.pem"), "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n");
@@ -204,7 +204,7 @@ class PublicKeyAuthTest {
   }
 
   @Test
-  void aTokenOver8KiBIsRefusedWith401(Vertx vertx, @TempDir Path dir) {
+  void aTokenOver8KiBIsRefusedWith401(@TempDir Path dir, Vertx vertx) {
     TestKeys rsa = TestKeys.generate("RS256", "rsa-1");
     service = TestService.start(vertx, withAuth(dir, new JsonObject()
       .put("publicKeys", new JsonArray().add(pemKey(rsa, dir, false)))));

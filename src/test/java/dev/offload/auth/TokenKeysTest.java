@@ -72,7 +72,7 @@ class TokenKeysTest {
   // --- secret length ----------------------------------------------------------------------------
 
   @Test
-  void providerRefusesASecretShorterThan32Bytes(Vertx vertx, @TempDir Path dir) {
+  void providerRefusesASecretShorterThan32Bytes(@TempDir Path dir, Vertx vertx) {
     OffloadConfig.Auth auth = config(dir, "dev").auth();
     for (String weak : new String[] {null, "", "0123456789", "x".repeat(31), "é".repeat(15)}) {
       assertThatThrownBy(() -> Verifiers.create(vertx, weak, auth))
@@ -84,7 +84,7 @@ class TokenKeysTest {
   }
 
   @Test
-  void providerAcceptsA32ByteSecretAndVerifiesWhatItSigns(Vertx vertx, @TempDir Path dir) {
+  void providerAcceptsA32ByteSecretAndVerifiesWhatItSigns(@TempDir Path dir, Vertx vertx) {
     OffloadConfig.Auth auth = config(dir, "dev").auth();
     JWTAuth jwt = Verifiers.create(vertx, "x".repeat(32), auth);
     User user = await(jwt.authenticate(new TokenCredentials(DevTokens.sign(jwt, auth, "alice", "jobs:read", 60))));
@@ -99,7 +99,7 @@ class TokenKeysTest {
   // --- "unsecure" mode --------------------------------------------------------------------------
 
   @Test
-  void aVerifierWithoutKeysIsRefusedBecauseItAcceptsUnsignedTokens(Vertx vertx, @TempDir Path dir) {
+  void aVerifierWithoutKeysIsRefusedBecauseItAcceptsUnsignedTokens(@TempDir Path dir, Vertx vertx) {
     OffloadConfig.Auth noClaimChecks = new OffloadConfig.Auth(dir.resolve("unused"), List.of(), null, null, null, 5);
     JWTAuth keyless = JWTAuth.create(vertx, new JWTAuthOptions());
     // The premise: vertx-auth-jwt with no key accepts an alg:none token.
@@ -112,7 +112,7 @@ class TokenKeysTest {
   }
 
   @Test
-  void theProbeStillCatchesUnsecureModeWhenIssuerAndAudienceAreChecked(Vertx vertx, @TempDir Path dir) {
+  void theProbeStillCatchesUnsecureModeWhenIssuerAndAudienceAreChecked(@TempDir Path dir, Vertx vertx) {
     // The shipped config sets iss and aud: a probe token without them would be refused for that
     // reason alone and hide that signatures are not checked at all.
     OffloadConfig.Auth auth = config(dir, "dev").auth();
@@ -125,7 +125,7 @@ class TokenKeysTest {
   }
 
   @Test
-  void aVerifierWhoseOnlyKeyCouldNotBeParsedIsRefused(Vertx vertx, @TempDir Path dir) {
+  void aVerifierWhoseOnlyKeyCouldNotBeParsedIsRefused(@TempDir Path dir, Vertx vertx) {
     // vertx-auth-jwt merely logs "Unsupported JWK" and falls back to unsecure mode.
     JWTAuth unusable = JWTAuth.create(vertx, new JWTAuthOptions()
       .addJwk(new JsonObject().put("kty", "oct").put("alg", "HS999").put("k", "c2VjcmV0")));
@@ -134,7 +134,7 @@ class TokenKeysTest {
   }
 
   @Test
-  void aVerifierWithAKeyPassesTheProbe(Vertx vertx, @TempDir Path dir) {
+  void aVerifierWithAKeyPassesTheProbe(@TempDir Path dir, Vertx vertx) {
     OffloadConfig.Auth auth = config(dir, "dev").auth();
     JWTAuth keyed = Verifiers.create(vertx, "k".repeat(48), auth);
     Verifiers.refuseUnsecureMode(keyed, auth);
@@ -144,7 +144,7 @@ class TokenKeysTest {
   // --- the secret file --------------------------------------------------------------------------
 
   @Test
-  void devModeCreatesAnOwnerOnlySecretFileAndReusesIt(Vertx vertx, @TempDir Path dir) throws Exception {
+  void devModeCreatesAnOwnerOnlySecretFileAndReusesIt(@TempDir Path dir, Vertx vertx) throws Exception {
     OffloadConfig config = config(dir.resolve("not/yet/there"), "dev");
     Path file = config.auth().hs256SecretFile();
     assertThat(file).doesNotExist();
@@ -164,7 +164,7 @@ class TokenKeysTest {
   }
 
   @Test
-  void productionModeRefusesAMissingSecretFileAndCreatesNothing(Vertx vertx, @TempDir Path dir) {
+  void productionModeRefusesAMissingSecretFileAndCreatesNothing(@TempDir Path dir, Vertx vertx) {
     OffloadConfig config = productionWithSecretFile(dir);
     Future<String> secret = DevSecret.read(vertx, config);
     Throwable failure = TestService.awaitFailure(secret);
@@ -179,7 +179,7 @@ class TokenKeysTest {
   }
 
   @Test
-  void productionModeReadsAnExistingSecretFile(Vertx vertx, @TempDir Path dir) throws Exception {
+  void productionModeReadsAnExistingSecretFile(@TempDir Path dir, Vertx vertx) throws Exception {
     OffloadConfig config = productionWithSecretFile(dir);
     String provisioned = "provisioned-by-the-operator-0123456789-abcdef";
     Files.writeString(config.auth().hs256SecretFile(), provisioned + "\n");
@@ -187,7 +187,7 @@ class TokenKeysTest {
   }
 
   @Test
-  void theServiceRefusesToStartWithAShortSecret(Vertx vertx, @TempDir Path dir) throws Exception {
+  void theServiceRefusesToStartWithAShortSecret(@TempDir Path dir, Vertx vertx) throws Exception {
     JsonObject json = TestService.baseConfig(dir);
     Path file = OffloadConfig.from(json, Map.of()).auth().hs256SecretFile();
     Files.writeString(file, "0123456789");

@@ -12,6 +12,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the Hazelcast membership (open-source Hazelcast cannot refuse it) but can neither receive nor
  * send event-bus messages.
  */
+@Tag("slow") // a two-node cluster with mutual TLS
 class EventBusTlsTest {
   private final List<Vertx> nodes = new ArrayList<>();
 

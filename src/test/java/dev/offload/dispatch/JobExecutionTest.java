@@ -23,7 +23,7 @@ class JobExecutionTest {
   private String alice;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     service = TestService.start(vertx, dir);
     alice = service.token("alice", TestService.READ_WRITE);
   }

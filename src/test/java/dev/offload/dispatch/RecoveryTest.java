@@ -65,7 +65,7 @@ class RecoveryTest {
   }
 
   @Test
-  void queuedAndRunningJobsAllFinishAfterARestart(Vertx second, VertxTestContext ctx, @TempDir Path dir) {
+  void queuedAndRunningJobsAllFinishAfterARestart(@TempDir Path dir, Vertx second, VertxTestContext ctx) {
     // Up to the stop, TestService's blocking client drives the service; the restart and what follows are a chain.
     Vertx first = Vertx.vertx();
     TestService before = TestService.start(first, oneAtATime(dir));
@@ -99,7 +99,7 @@ class RecoveryTest {
   }
 
   @Test
-  void aRunningJobOnItsLastAttemptFailsAsLost(Vertx second, VertxTestContext ctx, @TempDir Path dir) {
+  void aRunningJobOnItsLastAttemptFailsAsLost(@TempDir Path dir, Vertx second, VertxTestContext ctx) {
     // Up to the stop, TestService's blocking client drives the service; the restart and what follows are a chain.
     Vertx first = Vertx.vertx();
     TestService before = TestService.start(first, oneAtATime(dir));

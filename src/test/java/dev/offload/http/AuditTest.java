@@ -33,7 +33,7 @@ class AuditTest {
   private TestService service;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     trail.start();
     audit.addAppender(trail);
     audit.setLevel(Level.INFO);

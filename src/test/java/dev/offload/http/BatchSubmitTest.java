@@ -27,7 +27,7 @@ class BatchSubmitTest {
   private String alice;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir);
     config.getJsonObject("limits").put("activeJobsPerOwner", 5).put("batchJobs", 5).put("bodyBytes", 1024)
       .put("batchBodyBytes", 8192);

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ContractDocumentTest {
 
   @Test
-  void theServedDocumentIsValidOpenApi31(Vertx vertx, @TempDir Path dir) {
+  void theServedDocumentIsValidOpenApi31(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     JsonObject document = service.get(OpenApiRoute.PATH, null).bodyAsJsonObject();
 
@@ -39,7 +39,7 @@ class ContractDocumentTest {
   }
 
   @Test
-  void aBrokenDocumentIsRefusedByTheSameCheck(Vertx vertx, @TempDir Path dir) {
+  void aBrokenDocumentIsRefusedByTheSameCheck(@TempDir Path dir, Vertx vertx) {
     // The check above can fail: an operation without responses is not OpenAPI 3.1.
     JsonObject broken = OpenApiDocument.contract();
     broken.getJsonObject("paths").getJsonObject("/api/v1/jobs").getJsonObject("post").put("responses", "none");
@@ -50,7 +50,7 @@ class ContractDocumentTest {
   }
 
   @Test
-  void servedWithoutATokenAsCacheableJson(Vertx vertx, @TempDir Path dir) {
+  void servedWithoutATokenAsCacheableJson(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     HttpResponse<Buffer> response = service.get(OpenApiRoute.PATH, null);
 
@@ -61,7 +61,7 @@ class ContractDocumentTest {
   }
 
   @Test
-  void theDocumentStatesThisServicesLimits(Vertx vertx, @TempDir Path dir) {
+  void theDocumentStatesThisServicesLimits(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir, "limits",
       new JsonObject().put("maxDelaySeconds", 3600).put("batchJobs", 50));
     JsonObject schemas = service.get(OpenApiRoute.PATH, null).bodyAsJsonObject()
@@ -76,7 +76,7 @@ class ContractDocumentTest {
   }
 
   @Test
-  void eachJobTypesInputIsInjectedAndTheSubmissionIsDiscriminatedByType(Vertx vertx, @TempDir Path dir) {
+  void eachJobTypesInputIsInjectedAndTheSubmissionIsDiscriminatedByType(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     JsonObject schemas = service.get(OpenApiRoute.PATH, null).bodyAsJsonObject()
       .getJsonObject("components").getJsonObject("schemas");

@@ -31,7 +31,7 @@ class ContractRoutesTest {
     "GET " + DashboardRoutes.UI_CONFIG, "GET " + DashboardRoutes.UI_FILES, "HEAD " + DashboardRoutes.UI_FILES);
 
   @Test
-  void everyServedRouteIsInTheContractAndTheOtherWayRound(Vertx vertx, @TempDir Path dir) {
+  void everyServedRouteIsInTheContractAndTheOtherWayRound(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     Set<String> served = served(service.main().http());
     Set<String> contract = operations(OpenApiDocument.contract());
@@ -45,7 +45,7 @@ class ContractRoutesTest {
   }
 
   @Test
-  void theServedDocumentIsTheContractWithTheJobTypesAdded(Vertx vertx, @TempDir Path dir) {
+  void theServedDocumentIsTheContractWithTheJobTypesAdded(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     JsonObject served = service.get(OpenApiRoute.PATH, null).bodyAsJsonObject();
 

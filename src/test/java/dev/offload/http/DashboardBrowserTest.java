@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Screenshots go to target/screenshots/.
  */
 @ExtendWith(VertxExtension.class)
+@Tag("slow") // a real Chromium
 class DashboardBrowserTest {
   private static Browser browser;
   private TestService service;
@@ -52,7 +54,7 @@ class DashboardBrowserTest {
   }
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     // With a remote type beside the Java ones: the pages show who runs what.
     service = TestService.start(vertx, TestService.baseConfig(dir).put("jobTypes", new JsonObject()
       .put("wordcount", new JsonObject().put("remote", true).put("description", "Counts words"))));
@@ -301,7 +303,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  void anOpenIdConnectSignInWithPkceGivesTheApiTheProvidersToken(Vertx vertx, @TempDir Path dir) {
+  void anOpenIdConnectSignInWithPkceGivesTheApiTheProvidersToken(@TempDir Path dir, Vertx vertx) {
     service.stop();
     FakeIdp idp = new FakeIdp(vertx, TestService.AUDIENCE).start();
     try {

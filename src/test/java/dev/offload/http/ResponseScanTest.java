@@ -35,7 +35,7 @@ class ResponseScanTest {
     "java.", "com.fasterxml", "org.sqlite", "\tat ", "/tmp", "/work", "/home", "SELECT", "INSERT", "sqlite", "jdbc");
 
   @Test
-  void noAnswerLeaksInternalsOrIsAServerError(Vertx vertx, @TempDir Path dir) {
+  void noAnswerLeaksInternalsOrIsAServerError(@TempDir Path dir, Vertx vertx) {
     TestService service = TestService.start(vertx, dir);
     String valid = service.token("alice", TestService.READ_WRITE);
     service.submit(valid, "sleep", new JsonObject().put("seconds", 3600));

@@ -30,7 +30,7 @@ class ScheduleApiTest {
   private String alice;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     service = TestService.start(vertx, dir, "limits", new JsonObject().put("schedulesPerOwner", 3)
       .put("rate", new JsonObject().put("enabled", false)));
     alice = service.token("alice", TestService.READ_WRITE);

@@ -30,7 +30,7 @@ class SchedulingTest {
   private Path dir;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     this.dir = dir;
     service = start(vertx);
     alice = service.token("alice", TestService.READ_WRITE);

@@ -21,7 +21,7 @@ class StatsApiTest {
   private String alice;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     service = TestService.start(vertx, dir);
     alice = service.token("alice", TestService.READ_WRITE);
   }

@@ -44,7 +44,7 @@ class ThirdPartyClientsIT {
   }
 
   @Test
-  void redoclyFindsNoErrorAndOnlyTheKeptWarnings(Vertx vertx, @TempDir Path dir) throws IOException {
+  void redoclyFindsNoErrorAndOnlyTheKeptWarnings(@TempDir Path dir, Vertx vertx) throws IOException {
     servedContract(vertx, dir);
 
     Processes.Result lint = NodeTools.tool(120, "redocly", "lint", "openapi.json", "--format=json");
@@ -59,7 +59,7 @@ class ThirdPartyClientsIT {
   }
 
   @Test
-  void aGeneratedTypeScriptClientTypeChecksWhatAUserWrites(Vertx vertx, @TempDir Path dir) throws IOException {
+  void aGeneratedTypeScriptClientTypeChecksWhatAUserWrites(@TempDir Path dir, Vertx vertx) throws IOException {
     servedContract(vertx, dir);
 
     Processes.Result generate = NodeTools.tool(120, "openapi-typescript", "openapi.json", "-o", "api.d.ts");
@@ -71,7 +71,7 @@ class ThirdPartyClientsIT {
   }
 
   @Test
-  void anEventSourceThatDoesNotCloseOnDoneIsStoppedAfterOneReconnect(Vertx vertx, @TempDir Path dir) {
+  void anEventSourceThatDoesNotCloseOnDoneIsStoppedAfterOneReconnect(@TempDir Path dir, Vertx vertx) {
     NodeTools.home();
     TestService service = TestService.start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
@@ -92,7 +92,7 @@ class ThirdPartyClientsIT {
   }
 
   @Test
-  void aPushEndpointVerifiesEachCallWithTheStandardWebhooksLibrary(Vertx vertx, @TempDir Path dir) throws Exception {
+  void aPushEndpointVerifiesEachCallWithTheStandardWebhooksLibrary(@TempDir Path dir, Vertx vertx) throws Exception {
     String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     Process endpoint = new ProcessBuilder("node", "verify-push.mjs", secret).directory(NodeTools.home().toFile())
       .redirectError(ProcessBuilder.Redirect.INHERIT).start();

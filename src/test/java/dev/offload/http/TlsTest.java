@@ -47,7 +47,7 @@ class TlsTest {
   }
 
   @Test
-  void theApiSpeaksHttp2AndHttp11OverTls12And13WithHsts(Vertx vertx, @TempDir Path dir) {
+  void theApiSpeaksHttp2AndHttp11OverTls12And13WithHsts(@TempDir Path dir, Vertx vertx) {
     Path certs = dir.resolve("certs");
     TestCluster.certificates(certs, "server");
     JsonObject config = TestService.baseConfig(dir);
@@ -74,7 +74,7 @@ class TlsTest {
   }
 
   @Test
-  void theProductionExampleStartsOnlyWithRealKeysAndCertificates(Vertx vertx, @TempDir Path dir) throws Exception {
+  void theProductionExampleStartsOnlyWithRealKeysAndCertificates(@TempDir Path dir, Vertx vertx) throws Exception {
     JsonObject shipped = new JsonObject(Files.readString(Path.of("conf", "production.json")));
     // As shipped, its files do not exist on this machine: refused, naming the key.
     assertThatThrownBy(() -> OffloadConfig.from(shipped, Map.of())).isInstanceOf(ConfigException.class)

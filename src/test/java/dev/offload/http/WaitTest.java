@@ -38,7 +38,7 @@ class WaitTest {
   }
 
   @Test
-  void aHeldReadAnswersWhenTheJobFinishes(Vertx vertx, @TempDir Path dir) {
+  void aHeldReadAnswersWhenTheJobFinishes(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 2)).getString("id");
@@ -56,7 +56,7 @@ class WaitTest {
   }
 
   @Test
-  void aHeldReadOfAJobStillRunningAnswersWhenTheWaitIsOver(Vertx vertx, @TempDir Path dir) {
+  void aHeldReadOfAJobStillRunningAnswersWhenTheWaitIsOver(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 30)).getString("id");
@@ -73,7 +73,7 @@ class WaitTest {
   }
 
   @Test
-  void aSubmitThatWaitsAnswers201WithTheFinishedJob(Vertx vertx, @TempDir Path dir) {
+  void aSubmitThatWaitsAnswers201WithTheFinishedJob(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
 
@@ -89,7 +89,7 @@ class WaitTest {
   }
 
   @Test
-  void aSubmitWhoseJobOutlastsTheWaitAnswers202(Vertx vertx, @TempDir Path dir) {
+  void aSubmitWhoseJobOutlastsTheWaitAnswers202(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
 
@@ -103,7 +103,7 @@ class WaitTest {
   }
 
   @Test
-  void aLongerWaitIsCappedNotRefused(Vertx vertx, @TempDir Path dir) {
+  void aLongerWaitIsCappedNotRefused(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, new JsonObject().put("maxWaitSeconds", 1));
     String alice = service.token("alice", TestService.READ_WRITE);
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 30)).getString("id");
@@ -115,7 +115,7 @@ class WaitTest {
   }
 
   @Test
-  void aMalformedPreferenceIsIgnored(Vertx vertx, @TempDir Path dir) {
+  void aMalformedPreferenceIsIgnored(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 30)).getString("id");
@@ -128,7 +128,7 @@ class WaitTest {
   }
 
   @Test
-  void anotherOwnersJobIs404AtOnceEvenWhenWaiting(Vertx vertx, @TempDir Path dir) {
+  void anotherOwnersJobIs404AtOnceEvenWhenWaiting(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String bob = service.token("bob", TestService.READ_WRITE);
@@ -141,7 +141,7 @@ class WaitTest {
   }
 
   @Test
-  void aClientThatGoesAwayFreesItsPlace(Vertx vertx, @TempDir Path dir) {
+  void aClientThatGoesAwayFreesItsPlace(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, null);
     String alice = service.token("alice", TestService.READ_WRITE);
     String id = service.submit(alice, "sleep", new JsonObject().put("seconds", 60)).getString("id");
@@ -159,7 +159,7 @@ class WaitTest {
   }
 
   @Test
-  void beyondAnOwnersShareTheAnswerComesAtOnce(Vertx vertx, @TempDir Path dir) {
+  void beyondAnOwnersShareTheAnswerComesAtOnce(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, new JsonObject().put("maxWaitersPerOwner", 1));
     String alice = service.token("alice", TestService.READ_WRITE);
     String bob = service.token("bob", TestService.READ_WRITE);
@@ -181,7 +181,7 @@ class WaitTest {
   }
 
   @Test
-  void aWaitLongerThanTheRequestTimeoutIsNotCutShort(Vertx vertx, @TempDir Path dir) {
+  void aWaitLongerThanTheRequestTimeoutIsNotCutShort(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir);
     config.getJsonObject("http").put("requestTimeoutSeconds", 1);
     TestService service = TestService.start(vertx, config);

@@ -34,7 +34,7 @@ class WireAttackTest {
   private JsonArray jobsBefore;
 
   @BeforeEach
-  void start(Vertx vertx, @TempDir Path dir) {
+  void start(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir);
     config.getJsonObject("http").put("headerTimeoutSeconds", 1).put("requestTimeoutSeconds", 2);
     service = TestService.start(vertx, config);

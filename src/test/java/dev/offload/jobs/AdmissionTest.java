@@ -31,7 +31,7 @@ class AdmissionTest {
   }
 
   @Test
-  void aFullBacklogIs503WithRetryAfter(Vertx vertx, @TempDir Path dir) {
+  void aFullBacklogIs503WithRetryAfter(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, new JsonObject().put("backlog", 2), 1);
     String alice = service.token("alice", TestService.READ_WRITE);
     String running = service.post("/api/v1/jobs", alice, LONG_SLEEP).bodyAsJsonObject().getString("id");
@@ -54,7 +54,7 @@ class AdmissionTest {
   }
 
   @Test
-  void anOwnerOverTheActiveJobQuotaIs429WhileOthersAreServed(Vertx vertx, @TempDir Path dir) {
+  void anOwnerOverTheActiveJobQuotaIs429WhileOthersAreServed(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, new JsonObject().put("activeJobsPerOwner", 3), 256);
     String alice = service.token("alice", TestService.READ_WRITE);
     for (int i = 0; i < 3; i++) {
@@ -76,7 +76,7 @@ class AdmissionTest {
   }
 
   @Test
-  void concurrentSubmissionsNeverExceedTheQuota(Vertx vertx, @TempDir Path dir) {
+  void concurrentSubmissionsNeverExceedTheQuota(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, new JsonObject().put("activeJobsPerOwner", 10), 256);
     String alice = service.token("alice", TestService.READ_WRITE);
     // 40 requests in flight at once land in a few group-commit batches; admission is decided inside them.
@@ -96,7 +96,7 @@ class AdmissionTest {
   }
 
   @Test
-  void theDispatcherNeverHasMoreInFlightThanTheWorkersCanRun(Vertx vertx, @TempDir Path dir) {
+  void theDispatcherNeverHasMoreInFlightThanTheWorkersCanRun(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, new JsonObject(), 3);
     String alice = service.token("alice", TestService.READ_WRITE);
     for (int i = 0; i < 12; i++) {
@@ -113,7 +113,7 @@ class AdmissionTest {
   }
 
   @Test
-  void jobsOfATypeNoNodeRunsStayQueuedAndSaySo(Vertx vertx, @TempDir Path dir) {
+  void jobsOfATypeNoNodeRunsStayQueuedAndSaySo(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir).put("roles", new io.vertx.core.json.JsonArray().add("api"));
     config.getJsonObject("workers").put("leaseSeconds", 3);
     TestService service = TestService.start(vertx, config);

@@ -234,7 +234,7 @@ class OperationsTest {
   }
 
   @Test
-  void retentionDeletesFinishedJobsAfterTheLimitAndNothingElse(Vertx vertx, @TempDir Path dir) {
+  void retentionDeletesFinishedJobsAfterTheLimitAndNothingElse(@TempDir Path dir, Vertx vertx) {
     JsonObject config = TestService.baseConfig(dir);
     config.put("retention", new JsonObject().put("keepFinishedSeconds", 1).put("intervalSeconds", 1));
     TestService service = TestService.start(vertx, config);
@@ -251,7 +251,7 @@ class OperationsTest {
   }
 
   @Test
-  void aJobsLogLinesCarryItsIdTypeAndTheRequestThatSubmittedIt(Vertx vertx, @TempDir Path dir) {
+  void aJobsLogLinesCarryItsIdTypeAndTheRequestThatSubmittedIt(@TempDir Path dir, Vertx vertx) {
     ListAppender<ILoggingEvent> lines = new ListAppender<>();
     lines.start();
     Logger dispatcher = (Logger) LoggerFactory.getLogger(Dispatcher.class);
@@ -280,7 +280,7 @@ class OperationsTest {
   }
 
   @Test
-  void theAccessLogHasOneLinePerRequestWithItsIdAndNeverTheToken(Vertx vertx, @TempDir Path dir) {
+  void theAccessLogHasOneLinePerRequestWithItsIdAndNeverTheToken(@TempDir Path dir, Vertx vertx) {
     ListAppender<ILoggingEvent> lines = new ListAppender<>();
     lines.start();
     Logger access = (Logger) LoggerFactory.getLogger("offload.access");

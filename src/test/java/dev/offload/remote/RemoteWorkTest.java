@@ -72,7 +72,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void aWorkerClaimsAJobAndItsResultBecomesTheJobs(Vertx vertx, @TempDir Path dir) {
+  void aWorkerClaimsAJobAndItsResultBecomesTheJobs(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String worker = service.token("worker-1", "jobs:work");
@@ -105,7 +105,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void aHeldClaimIsAnsweredBySubmitNotByAPoll(Vertx vertx, @TempDir Path dir) {
+  void aHeldClaimIsAnsweredBySubmitNotByAPoll(@TempDir Path dir, Vertx vertx) {
     // Dispatchers and held claims poll once a minute: only the submission's wake-up can answer in time.
     TestService service = start(vertx, dir, 600, 60_000);
     String alice = service.token("alice", TestService.READ_WRITE);
@@ -128,7 +128,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void aClaimWithNothingDueAnswersEmptyWhenItsWaitIsOver(Vertx vertx, @TempDir Path dir) {
+  void aClaimWithNothingDueAnswersEmptyWhenItsWaitIsOver(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String worker = service.token("worker-1", "jobs:work");
 
@@ -143,7 +143,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void heartbeatProgressShowsOnTheJobAndItsEventStream(Vertx vertx, @TempDir Path dir) {
+  void heartbeatProgressShowsOnTheJobAndItsEventStream(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String worker = service.token("worker-1", "jobs:work");
@@ -164,7 +164,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void anAttemptWhoseLeaseRanOutIsRefusedAndTheNextAttemptRunsTheJob(Vertx vertx, @TempDir Path dir) {
+  void anAttemptWhoseLeaseRanOutIsRefusedAndTheNextAttemptRunsTheJob(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String worker = service.token("worker-1", "jobs:work");
@@ -190,7 +190,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void aFailureWithRetryFalseFailsTheJobAtOnceAndOneWithRetryQueuesItAgain(Vertx vertx, @TempDir Path dir) {
+  void aFailureWithRetryFalseFailsTheJobAtOnceAndOneWithRetryQueuesItAgain(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String worker = service.token("worker-1", "jobs:work");
@@ -217,7 +217,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void aCancelledRemoteJobIsToldAtTheHeartbeatAndEndsCancelledWhenTheWorkerStops(Vertx vertx, @TempDir Path dir) {
+  void aCancelledRemoteJobIsToldAtTheHeartbeatAndEndsCancelledWhenTheWorkerStops(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String worker = service.token("worker-1", "jobs:work");
@@ -235,7 +235,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void anAttemptPastItsTimeoutIsEndedAtItsNextHeartbeat(Vertx vertx, @TempDir Path dir) {
+  void anAttemptPastItsTimeoutIsEndedAtItsNextHeartbeat(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir, 1, 100);
     String alice = service.token("alice", TestService.READ_WRITE);
     String worker = service.token("worker-1", "jobs:work");
@@ -252,7 +252,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void scopesDecideWhoClaimsWhat(Vertx vertx, @TempDir Path dir) {
+  void scopesDecideWhoClaimsWhat(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", "jobs:read jobs:write jobs:admin");
     String resizer = service.token("resizer", "jobs:work:" + OTHER);
@@ -270,7 +270,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void aTypeWithAConcurrencyIsClaimedNoFurtherThanItsRunningAttemptsAllow(Vertx vertx, @TempDir Path dir) {
+  void aTypeWithAConcurrencyIsClaimedNoFurtherThanItsRunningAttemptsAllow(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
     String worker = service.token("worker-1", "jobs:work");
@@ -290,7 +290,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void badClaimsAreRefusedNamingWhatIsWrong(Vertx vertx, @TempDir Path dir) {
+  void badClaimsAreRefusedNamingWhatIsWrong(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String worker = service.token("worker-1", "jobs:work");
 
@@ -308,7 +308,7 @@ class RemoteWorkTest {
   }
 
   @Test
-  void remoteTypesAreListedWithTheirRunnerAndLease(Vertx vertx, @TempDir Path dir) {
+  void remoteTypesAreListedWithTheirRunnerAndLease(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String alice = service.token("alice", TestService.READ_WRITE);
 

@@ -115,7 +115,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void theEndpointGetsASignedCallAndItsAnswerIsTheResult(Vertx vertx, @TempDir Path dir) {
+  void theEndpointGetsASignedCallAndItsAnswerIsTheResult(@TempDir Path dir, Vertx vertx) {
     Endpoint endpoint = endpoint(vertx, (call, request, response) -> json(response, 200,
       new JsonObject().put("width", request.json().getJsonObject("input").getInteger("width") / 2)));
     TestService service = start(vertx, dir, endpoint, new JsonObject());
@@ -145,7 +145,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void anEmptyAnswerIsAnEmptyResultAndAnAnswerThatIsNoObjectFailsTheJob(Vertx vertx, @TempDir Path dir) {
+  void anEmptyAnswerIsAnEmptyResultAndAnAnswerThatIsNoObjectFailsTheJob(@TempDir Path dir, Vertx vertx) {
     Endpoint endpoint = endpoint(vertx, (call, request, response) -> {
       if (request.json().getJsonObject("input").getBoolean("empty")) {
         response.setStatusCode(204).end();
@@ -169,7 +169,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void a503ThenA200SucceedsAtTheSecondAttempt(Vertx vertx, @TempDir Path dir) {
+  void a503ThenA200SucceedsAtTheSecondAttempt(@TempDir Path dir, Vertx vertx) {
     Endpoint endpoint = endpoint(vertx, (call, request, response) -> {
       if (call == 1) {
         response.setStatusCode(503).end("busy");
@@ -193,7 +193,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void a422FailsTheJobAtOnceWithTheProblemsDetail(Vertx vertx, @TempDir Path dir) {
+  void a422FailsTheJobAtOnceWithTheProblemsDetail(@TempDir Path dir, Vertx vertx) {
     Endpoint endpoint = endpoint(vertx, (call, request, response) -> response.setStatusCode(422)
       .putHeader("Content-Type", "application/problem+json")
       .end(new JsonObject().put("type", "about:blank").put("title", "Unprocessable Content").put("status", 422)
@@ -212,7 +212,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void aSlowEndpointTimesOutAndItsRequestIsReset(Vertx vertx, @TempDir Path dir) throws Exception {
+  void aSlowEndpointTimesOutAndItsRequestIsReset(@TempDir Path dir, Vertx vertx) throws Exception {
     // Never answers: only the attempt's timeout ends the call.
     Endpoint endpoint = endpoint(vertx, (call, request, response) -> { });
     TestService service = start(vertx, dir, endpoint, new JsonObject().put("timeoutSeconds", 1).put("maxAttempts", 1));
@@ -230,7 +230,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void anAnswerLargerThanTheLimitFailsTheAttempt(Vertx vertx, @TempDir Path dir) {
+  void anAnswerLargerThanTheLimitFailsTheAttempt(@TempDir Path dir, Vertx vertx) {
     String big = "{\"pad\":\"" + "x".repeat(EndpointHandler.MAX_ANSWER_BYTES) + "\"}";
     Endpoint endpoint = endpoint(vertx, (call, request, response) -> response.setStatusCode(200)
       .putHeader("Content-Type", "application/json").end(big));
@@ -247,7 +247,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void aRefusedConnectionFailsTheAttemptAndIsRetried(Vertx vertx, @TempDir Path dir) {
+  void aRefusedConnectionFailsTheAttemptAndIsRetried(@TempDir Path dir, Vertx vertx) {
     HttpServer gone = await(vertx.createHttpServer().requestHandler(request -> { }).listen(0, "127.0.0.1"));
     String url = "http://127.0.0.1:" + gone.actualPort() + "/jobs/resize";
     await(gone.close());
@@ -265,7 +265,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void aLoopbackEndpointIsNotAllowedUnlessItsHostIsListed(Vertx vertx, @TempDir Path dir) {
+  void aLoopbackEndpointIsNotAllowedUnlessItsHostIsListed(@TempDir Path dir, Vertx vertx) {
     Endpoint endpoint = endpoint(vertx, (call, request, response) -> json(response, 200, new JsonObject()));
     JsonObject webhooks = new JsonObject().put("secret", new JsonArray().add(SECRET)).put("allowHttp", true);
     TestService service = TestService.start(vertx, config(dir, endpoint.url(), webhooks,
@@ -283,7 +283,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void theServiceRefusesToStartAnEndpointTypeWithoutAWebhookSecret(Vertx vertx, @TempDir Path dir) {
+  void theServiceRefusesToStartAnEndpointTypeWithoutAWebhookSecret(@TempDir Path dir, Vertx vertx) {
     JsonObject config = config(dir, "https://jobs.example.com/resize", new JsonObject(), new JsonObject());
 
     Throwable failure = TestService.awaitFailure(vertx.deployVerticle(new MainVerticle(Map.of()),
@@ -295,7 +295,7 @@ class EndpointHandlerTest {
   }
 
   @Test
-  void theServiceRefusesToStartAPlainHttpEndpointUnlessHttpIsAllowed(Vertx vertx, @TempDir Path dir) {
+  void theServiceRefusesToStartAPlainHttpEndpointUnlessHttpIsAllowed(@TempDir Path dir, Vertx vertx) {
     JsonObject webhooks = new JsonObject().put("secret", new JsonArray().add(SECRET));
     JsonObject config = config(dir, "http://jobs.example.com/resize", webhooks, new JsonObject());
 

@@ -106,7 +106,7 @@ class WebhookDeliveryTest {
   }
 
   @Test
-  void aFinishedJobIsPostedSignedByThePublishedScheme(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aFinishedJobIsPostedSignedByThePublishedScheme(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     Checkpoint delivered = ctx.checkpoint();
     Checkpoint recorded = ctx.checkpoint();
     Receiver receiver = receive(vertx, 0, request -> ctx.verify(() -> {
@@ -205,7 +205,7 @@ class WebhookDeliveryTest {
   }
 
   @Test
-  void aDeliveryThatNeverSucceedsFailsAfterItsAttempts(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aDeliveryThatNeverSucceedsFailsAfterItsAttempts(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     Checkpoint attempted = ctx.checkpoint(2);
     Checkpoint recorded = ctx.checkpoint();
     Receiver receiver = receive(vertx, 1000, request -> attempted.flag());
@@ -224,7 +224,7 @@ class WebhookDeliveryTest {
   }
 
   @Test
-  void aLoopbackTargetIsRefusedUnlessItsHostIsAllowed(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aLoopbackTargetIsRefusedUnlessItsHostIsAllowed(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     Checkpoint recorded = ctx.checkpoint();
     Receiver receiver = receive(vertx, 0,
       request -> ctx.failNow(new AssertionError("a refused target was called: " + request.body())));
@@ -243,7 +243,7 @@ class WebhookDeliveryTest {
   }
 
   @Test
-  void aRotatedSecretSignsBesideTheOldOne(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+  void aRotatedSecretSignsBesideTheOldOne(@TempDir Path dir, Vertx vertx, VertxTestContext ctx) {
     Checkpoint delivered = ctx.checkpoint();
     Checkpoint recorded = ctx.checkpoint();
     Receiver receiver = receive(vertx, 0, request -> ctx.verify(() -> {
@@ -264,7 +264,7 @@ class WebhookDeliveryTest {
   }
 
   @Test
-  void callbacksAreRefusedAtSubmissionWhenOffOrUnsafe(Vertx vertx, @TempDir Path dir) {
+  void callbacksAreRefusedAtSubmissionWhenOffOrUnsafe(@TempDir Path dir, Vertx vertx) {
     TestService off = TestService.start(vertx, dir.resolve("off"));
     String alice = off.token("alice", TestService.READ_WRITE);
     JsonObject job = new JsonObject().put("type", "sleep").put("input", new JsonObject().put("seconds", 0));
