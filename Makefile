@@ -1,4 +1,5 @@
-# Offload: the front door. `make run` starts the service, `make test` runs every test.
+# Offload: the front door. `make run` starts the service, `make test` runs the fast loop (unit and
+# component tests), `make verify` every test (real processes, a cluster, kill -9, Chromium).
 MVN ?= mvn -B -q
 JAR := target/offload.jar
 CONF ?= conf/config.json
@@ -14,19 +15,26 @@ export JAVA_OPTS
 # output and keeps CMD's exit status.
 plain = mkdir -p target && { $(1); echo $$? > target/.exit; } 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; exit $$(cat target/.exit)
 
-.PHONY: build run test token bench cluster cluster-stop clean
+.PHONY: build run test verify token bench cluster cluster-stop clean
 
 build: $(JAR)
 
 # Maven's output goes to stderr so that `TOKEN=$$(make -s token)` captures only the token.
 $(JAR): pom.xml $(shell find src/main -type f)
+	@echo "Building $(JAR) with Maven: a minute or two, and a few more the first time (it downloads the dependencies)..." >&2
 	@($(call plain,$(MVN) -Dstyle.color=never -DskipTests package)) >&2
 
 run: $(JAR)
 	java $(JAVA_OPTS) -jar $(JAR) -conf $(CONF)
 
 # Not quiet: Surefire's and Failsafe's "Tests run" summaries are what CI reads.
+# The fast loop: every unit and component test but those tagged "slow", in two JVMs side by side;
+# no jar, no processes.
 test:
+	@$(call plain,mvn -B -ntp test -Dtest.excludedGroups=slow -Dtest.forks=2)
+
+# Everything, as CI runs it: the slow tests too, the jar, and the integration tests (*IT) against it.
+verify:
 	@$(call plain,mvn -B -ntp verify)
 
 token: $(JAR)

@@ -58,6 +58,7 @@ public final class Probe {
       case "lone" -> lone(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "open" -> open(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "fill" -> fill(args[1], args[2], Integer.parseInt(args[3]), args.length > 4 ? args[4] : SLEEP_0);
+      case "streams" -> streams(args[1], args[2], args[3], Integer.parseInt(args[4]));
       case "remote" -> remote(args[1], args[2], Integer.parseInt(args[3]), args[4], Integer.parseInt(args[5]));
       case "drain" -> drain(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
       case "rss" -> System.out.printf("rss_mb %.0f%n", rssMb(Long.parseLong(args[1])));
@@ -326,6 +327,45 @@ public final class Probe {
     double seconds = (System.nanoTime() - firstAt.get()) / 1e9;
     System.out.printf("remote_drained %d%nremote_seconds %.2f%nremote_jobs_per_second %.0f%n", done.get(), seconds,
       done.get() / seconds);
+  }
+
+  private static void streams(String base, String token, String metricsUrl, int n) throws Exception {
+    List<String> jobs = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> submitted = HTTP.send(request(base + "/api/v1/jobs", token)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"sleep\",\"input\":{\"seconds\":8}}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+      Matcher id = ID.matcher(submitted.body());
+      if (submitted.statusCode() != 202 || !id.find()) {
+        throw new IllegalStateException("submit answered " + submitted.statusCode() + ": " + submitted.body());
+      }
+      jobs.add(id.group(1));
+    }
+    List<CompletableFuture<HttpResponse<java.util.stream.Stream<String>>>> streams = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      streams.add(HTTP.sendAsync(request(base + "/api/v1/jobs/" + jobs.get(i % 10) + "/events", token)
+        .timeout(Duration.ofSeconds(120)).GET().build(), HttpResponse.BodyHandlers.ofLines()));
+    }
+    Pattern lag = Pattern.compile("(?m)^offload_event_loop_lag_seconds\\{[^}]*} ([0-9.E-]+)$");
+    double worst = 0;
+    CompletableFuture<Void> all = CompletableFuture.allOf(streams.toArray(CompletableFuture[]::new));
+    while (!all.isDone()) {
+      Thread.sleep(200);
+      Matcher m = lag.matcher(HTTP.send(HttpRequest.newBuilder(URI.create(metricsUrl)).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+      while (m.find()) {
+        worst = Math.max(worst, Double.parseDouble(m.group(1)));
+      }
+    }
+    long done = 0;
+    for (CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> stream : streams) {
+      HttpResponse<java.util.stream.Stream<String>> response = stream.get();
+      if (response.statusCode() == 200 && response.body().anyMatch(line -> line.equals("event: done"))) {
+        done++;
+      }
+    }
+    System.out.printf("streams_done %d%nstreams_worst_lag_ms %.1f%n", done, worst * 1000);
   }
 
   private static void check(HttpResponse<String> response) {

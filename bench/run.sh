@@ -17,6 +17,8 @@
 #      (the same connections in all), and PostgreSQL's wait events sampled once a second
 #  10. the drain of BENCH_DRAIN_JOBS jobs of a remote type (wordcount, conf/config.json) queued
 #      beforehand, by BENCH_REMOTE_WORKERS (4) remote workers over HTTP (claims of 100, no work)
+#  11. 1,000 event streams open on 10 running jobs: the worst event-loop lag while the jobs report
+#      progress to all of them and finish (the event loop stays responsive)
 # `bench/run.sh 7 9` runs only the scenarios named (1 and 2 always run: the others compare to them).
 # Raw outputs and the service logs go to bench/out/. This is a benchmark, not a test: it fails
 # only when the service or the load generator does, never on the numbers.
@@ -303,6 +305,15 @@ if want 5; then
   echo "== 5. Drain: $DRAIN_JOBS sleep-0 jobs queued beforehand, run by one node"
   queue_then_drain drain "$DRAIN_JOBS"
 fi
+if want 11; then
+  echo
+  echo "== 11. 1,000 event streams on 10 sleep jobs: the worst event-loop lag meanwhile"
+  rm -rf "$OFFLOAD_DATADIR"
+  start_service streams.log OFFLOAD_API_MAXSTREAMSPEROWNER=2000
+  BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
+  $PROBE streams "$BASE" "$BENCH_TOKEN" "$METRICS" 1000 | tee "$OUT/streams.txt" | sed 's/^/    /'
+  stop_service
+fi
 if want 10; then
   echo
   echo "== 10. Remote drain: $DRAIN_JOBS wordcount jobs queued beforehand, run by $REMOTE_WORKERS remote workers over HTTP"
@@ -430,6 +441,8 @@ lone_p50=$(probed "$OUT/lone.txt" lone_submit_p50_ms); lone_p99=$(probed "$OUT/l
 round_p50=$(probed "$OUT/lone.txt" submit_to_succeeded_p50_ms)
 drain_rate=$(probed "$OUT/drain-drain.txt" drain_jobs_per_second)
 remote_rate=$(probed "$OUT/remote-drain.txt" remote_jobs_per_second 2>/dev/null || true)
+streams_lag=$(probed "$OUT/streams.txt" streams_worst_lag_ms 2>/dev/null || true)
+streams_done=$(probed "$OUT/streams.txt" streams_done 2>/dev/null || true)
 open_p50=$(probed "$OUT/open.txt" open_p50_ms); open_p99=$(probed "$OUT/open.txt" open_p99_ms)
 open_target=$(awk -v l="$lone_p50" 'BEGIN { printf "%.2f", 1.5 * l }')
 pg_lone_p50=$(probed "$OUT/lone-postgres.txt" lone_submit_p50_ms 2>/dev/null || true)
@@ -486,6 +499,7 @@ verdict() {
   printf '  %-52s %10s   %-10s %s\n' "the same drain on PostgreSQL (jobs/s)" "${pg_drain_rate:--}" ">= 5000" "$(verdict "${pg_drain_rate:--}" ">=" 5000)"
   printf '  %-52s %10s   %-10s %s\n' "two PostgreSQL nodes' submits / one node's" "${nodes_gain:--}" "> 1.0" "$(verdict "${nodes_gain:--}" ">=" 1.01)"
   printf '  %-52s %10s   %-10s %s\n' "  their sampled sessions waiting on a lock (%)" "${nodes_locks:--}" "< 5" "$(verdict "${nodes_locks:--}" "<=" 5)"
+  printf '  %-52s %10s   %-10s %s\n' "worst event-loop lag, 1,000 streams (ms; ${streams_done:-0} done)" "${streams_lag:--}" "< 100" "$(verdict "${streams_lag:--}" "<=" 100)"
   printf '  %-52s %10s   %-10s %s\n' "RSS idle (MB)" "$RSS_IDLE" "-" "(no target)"
   printf '  %-52s %10s   %-10s %s\n' "RSS with $MEMORY_JOBS queued (MB)" "${memory_queued:--}" "< 300" "$(verdict "${memory_queued:--}" "<=" 300)"
   printf '  %-52s %10s   %-10s %s\n' "RSS while draining them, peak (MB)" "${memory_drain:--}" "< 300" "$(verdict "${memory_drain:--}" "<=" 300)"
