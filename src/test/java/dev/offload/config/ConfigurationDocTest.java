@@ -91,4 +91,13 @@ class ConfigurationDocTest {
       }
     });
   }
+
+  @Test
+  void theShippedFileShownIsTheShippedFile() throws Exception {
+    String doc = Files.readString(Path.of("docs/configuration.md"));
+    Matcher block = Pattern.compile("```json\n(.*?)```", Pattern.DOTALL).matcher(doc);
+    assertThat(block.find()).as("a json block in docs/configuration.md").isTrue();
+    assertThat(new io.vertx.core.json.JsonObject(block.group(1)))
+      .isEqualTo(new io.vertx.core.json.JsonObject(Files.readString(Path.of("conf/config.json"))));
+  }
 }
