@@ -198,7 +198,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route(API).handler(auth);
 
     // Remote workers: before the rate limit, which counts a client's requests, not the jobs it
-    // holds; a worker's every call is tied to a job it claimed (docs/design.md, "Remote workers").
+    // holds; a worker's every call is tied to a job it claimed (docs/decisions.md, "Work calls are not rate-limited").
     router.route(WorkRoutes.WORK).handler(BearerAuth.requireWork()).handler(JsonContentType.REQUIRED);
     router.post(WorkRoutes.CLAIM).handler(workRoutes::claimWork);
     router.post(WorkRoutes.HEARTBEAT).handler(workRoutes::heartbeat);

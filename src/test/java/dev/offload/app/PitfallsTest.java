@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static dev.offload.support.TestService.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Traps of the stack listed in docs/design.md (section 8) that are not covered next to their feature. */
+/** Traps of the stack listed in docs/traps.md that are not covered next to their feature. */
 @ExtendWith(VertxExtension.class)
 class PitfallsTest {
 

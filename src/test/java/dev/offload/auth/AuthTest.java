@@ -333,7 +333,7 @@ class AuthTest {
 
   @Test
   void aValidlySignedTokenWithNonNumericTimeClaimsIs401Not500() {
-    // vertx-auth-jwt throws ClassCastException for these (docs/design.md, section 8): it must not become a 500.
+    // vertx-auth-jwt throws ClassCastException for these (docs/traps.md): it must not become a 500.
     for (String claim : List.of("exp", "iat", "nbf")) {
       for (Object value : List.of("9999999999", "tomorrow", true, new JsonArray().add(1))) {
         JsonObject payload = claims("alice", TestService.READ_WRITE).put(claim, value);

@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * How the JWT verifier is built: the HS256 secret (generated in dev mode, required in
  * production, at least 32 bytes) and the refusal to run vertx-auth-jwt in its "unsecure" mode
- * that accepts {@code alg: none} (docs/design.md, section 8).
+ * that accepts {@code alg: none} (docs/traps.md).
  */
 @ExtendWith(VertxExtension.class)
 class TokenKeysTest {

@@ -188,7 +188,7 @@ class ConfigTest {
 
   @Test
   void asyncConcurrencyCannotExceedTheEventBusConsumerBuffer() {
-    // A consumer buffers at most 1,000 messages and drops the rest (docs/design.md, section 8).
+    // A consumer buffers at most 1,000 messages and drops the rest (docs/traps.md).
     assertThat(OffloadConfig.CONSUMER_BUFFER).isEqualTo(1000);
     assertThat(from(json("{\"workers\": {\"asyncConcurrency\": 1000}}")).workers().asyncConcurrency()).isEqualTo(1000);
     assertRefused(json("{\"workers\": {\"asyncConcurrency\": 1001}}"), "'workers.asyncConcurrency'");
