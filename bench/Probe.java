@@ -59,6 +59,7 @@ public final class Probe {
       case "open" -> open(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "fill" -> fill(args[1], args[2], Integer.parseInt(args[3]), args.length > 4 ? args[4] : SLEEP_0);
       case "streams" -> streams(args[1], args[2], args[3], Integer.parseInt(args[4]));
+      case "wake" -> wake(args[1], args[2], args[3], args[4], Integer.parseInt(args[5]), args[6]);
       case "remote" -> remote(args[1], args[2], Integer.parseInt(args[3]), args[4], Integer.parseInt(args[5]));
       case "drain" -> drain(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
       case "rss" -> System.out.printf("rss_mb %.0f%n", rssMb(Long.parseLong(args[1])));
@@ -278,6 +279,45 @@ public final class Probe {
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("filled %d%nfill_seconds %.1f%nfill_jobs_per_second %.0f%n", batches * 1000L, seconds,
       batches * 1000 / seconds);
+  }
+
+  private static void wake(String base, String token, String workerToken, String type, int rounds,
+                           String metricsUrl) throws Exception {
+    Pattern claims = Pattern.compile("(?m)^offload_http_claims ([0-9.E]+)$");
+    Pattern attempt = Pattern.compile("\"id\":\"([0-9a-f-]{36})\",\"type\":\"[^\"]*\",\"attempt\":(\\d+)");
+    String claim = "{\"types\":[\"" + type + "\"],\"max\":1,\"waitSeconds\":30,\"worker\":\"bench\"}";
+    String job = "{\"type\":\"" + type + "\",\"input\":{\"text\":\"a b\"}}";
+    double[] millis = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      CompletableFuture<HttpResponse<String>> held = HTTP.sendAsync(request(base + "/api/v1/work/claim", workerToken)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(claim)).build(),
+        HttpResponse.BodyHandlers.ofString());
+      while (true) { // the claim is held before the submission
+        Matcher waiting = claims.matcher(HTTP.send(HttpRequest.newBuilder(URI.create(metricsUrl)).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+        if (waiting.find() && Double.parseDouble(waiting.group(1)) >= 1) {
+          break;
+        }
+        Thread.sleep(5);
+      }
+      HttpResponse<String> submitted = HTTP.send(request(base + "/api/v1/jobs", token)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(job)).build(),
+        HttpResponse.BodyHandlers.ofString());
+      long answered = System.nanoTime();
+      if (submitted.statusCode() != 202) {
+        throw new IllegalStateException("submit answered " + submitted.statusCode() + ": " + submitted.body());
+      }
+      HttpResponse<String> claimed = held.get();
+      millis[i] = (System.nanoTime() - answered) / 1e6;
+      Matcher m = attempt.matcher(claimed.body());
+      if (claimed.statusCode() != 200 || !m.find()) {
+        throw new IllegalStateException("claim answered " + claimed.statusCode() + ": " + claimed.body());
+      }
+      HTTP.send(request(base + "/api/v1/work/" + m.group(1) + "/" + m.group(2) + "/succeed", workerToken)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.discarding());
+    }
+    System.out.printf("wake_p50_ms %.2f%nwake_p99_ms %.2f%n", percentile(millis, 50), percentile(millis, 99));
   }
 
   private static void remote(String base, String token, int jobs, String type, int workers) throws Exception {

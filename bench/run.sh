@@ -320,9 +320,11 @@ if want 10; then
   rm -rf "$OFFLOAD_DATADIR"
   start_service remote.log
   BENCH_TOKEN=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench "jobs:read jobs:write" 3600)
+  worker_token=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench-worker "jobs:work" 3600)
+  # First, with nothing queued: how soon a held claim hears of a submission (its wake-up).
+  $PROBE wake "$BASE" "$BENCH_TOKEN" "$worker_token" wordcount 200 "$METRICS" | tee "$OUT/remote-wake.txt" | sed 's/^/    /'
   $PROBE fill "$BASE" "$BENCH_TOKEN" "$DRAIN_JOBS" '{"type":"wordcount","input":{"text":"a b"}}' \
     | tee "$OUT/remote-fill.txt" | sed 's/^/    /'
-  worker_token=$(java -cp "$JAR" dev.offload.auth.TokenCli "$CONF" bench-worker "jobs:work" 3600)
   $PROBE remote "$BASE" "$worker_token" "$DRAIN_JOBS" wordcount "$REMOTE_WORKERS" | tee "$OUT/remote-drain.txt" \
     | sed 's/^/    /'
   stop_service
@@ -441,6 +443,8 @@ lone_p50=$(probed "$OUT/lone.txt" lone_submit_p50_ms); lone_p99=$(probed "$OUT/l
 round_p50=$(probed "$OUT/lone.txt" submit_to_succeeded_p50_ms)
 drain_rate=$(probed "$OUT/drain-drain.txt" drain_jobs_per_second)
 remote_rate=$(probed "$OUT/remote-drain.txt" remote_jobs_per_second 2>/dev/null || true)
+wake_p50=$(probed "$OUT/remote-wake.txt" wake_p50_ms 2>/dev/null || true)
+wake_p99=$(probed "$OUT/remote-wake.txt" wake_p99_ms 2>/dev/null || true)
 streams_lag=$(probed "$OUT/streams.txt" streams_worst_lag_ms 2>/dev/null || true)
 streams_done=$(probed "$OUT/streams.txt" streams_done 2>/dev/null || true)
 open_p50=$(probed "$OUT/open.txt" open_p50_ms); open_p99=$(probed "$OUT/open.txt" open_p99_ms)
@@ -495,6 +499,7 @@ verdict() {
   printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p50 (ms; 1.5 x its lone)" "${pg_open_p50:--}" "<= $pg_open_target" "$(verdict "${pg_open_p50:--}" "<=" "$pg_open_target")"
   printf '  %-52s %10s   %-10s %s\n' "the same on PostgreSQL, p99 (ms)" "${pg_open_p99:--}" "< 25" "$(verdict "${pg_open_p99:--}" "<=" 25)"
   printf '  %-52s %10s   %-10s %s\n' "drain of $DRAIN_JOBS queued sleep-0 jobs (jobs/s)" "$drain_rate" ">= 20000" "$(verdict "$drain_rate" ">=" 20000)"
+  printf '  %-52s %10s   %-10s %s\n' "held claim woken by a submit, p50 (ms)" "${wake_p50:--}" "-" "(p99 ${wake_p99:--} ms)"
   printf '  %-52s %10s   %-10s %s\n' "the same drain by $REMOTE_WORKERS remote workers over HTTP (jobs/s)" "${remote_rate:--}" "-" "(beside the in-process drain)"
   printf '  %-52s %10s   %-10s %s\n' "the same drain on PostgreSQL (jobs/s)" "${pg_drain_rate:--}" ">= 5000" "$(verdict "${pg_drain_rate:--}" ">=" 5000)"
   printf '  %-52s %10s   %-10s %s\n' "two PostgreSQL nodes' submits / one node's" "${nodes_gain:--}" "> 1.0" "$(verdict "${nodes_gain:--}" ">=" 1.01)"
