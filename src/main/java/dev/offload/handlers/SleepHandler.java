@@ -17,7 +17,7 @@ public final class SleepHandler implements JobHandler {
   @Override
   public String description() {
     return "Waits {seconds} seconds without holding a thread (a timer); stands in for I/O-bound work. "
-      + "Default timeout: seconds + 60.";
+      + "An attempt's timeout is {seconds} plus the 60 s shown.";
   }
 
   @Override

@@ -15,10 +15,17 @@ export function renderJob(main, id) {
   const status = h('div', {class: 'status', id: 'job-status'});
   const live = h('span', {class: 'live', id: 'live'}, 'connecting…');
   let job = null;
+  let cancelPending = false; // a running job's cancel was requested and it has not ended yet
 
   function update(next) {
     job = next;
     show(view, jobView(job, live, act));
+    // "Cancellation requested." stands until the job has ended; then the banner says how.
+    if (cancelPending && finished(next)) {
+      cancelPending = false;
+      show(status, message('info', next.state === 'cancelled' ? 'Cancelled.'
+        : 'The job ended ' + next.state + ' before it could stop.'));
+    }
   }
 
   function progress(value) {
@@ -46,7 +53,8 @@ export function renderJob(main, id) {
       // this answer did, and the older state must not replace it (the stream has ended: nothing
       // would correct it).
       if (!(cancel && finished(job) && !finished(answer))) update(answer);
-      show(status, message('info', cancel ? (answer.state === 'cancelled' ? 'Cancelled.' : 'Cancellation requested.')
+      cancelPending = cancel && !finished(answer) && !finished(job);
+      show(status, message('info', cancel ? (finished(answer) || finished(job) ? 'Cancelled.' : 'Cancellation requested.')
         : 'Queued again.'));
       if (!cancel) start();
     } catch (e) {
@@ -77,6 +85,12 @@ export function renderJob(main, id) {
   return () => controller.abort();
 }
 
+/** Puts {@code text} on the clipboard; the button says whether it worked. */
+function copy(button, text) {
+  navigator.clipboard.writeText(text).then(() => { button.textContent = 'Copied'; },
+    () => { button.textContent = 'Select the id to copy it'; });
+}
+
 function jobView(job, live, act) {
   const write = session.can(session.WRITE);
   const active = job.state === 'queued' || job.state === 'running';
@@ -88,7 +102,9 @@ function jobView(job, live, act) {
       'Retry') : null);
   return [
     h('div', {class: 'page-head'},
-      h('div', {}, h('h1', {}, job.type, ' ', h('span', {class: 'mono muted id'}, job.id)),
+      h('div', {}, h('h1', {}, job.type, ' ', h('span', {class: 'mono muted id'}, job.id), ' ',
+        h('button', {type: 'button', class: 'button small', id: 'copy-id', title: 'Copy the job id',
+          on: {click: event => copy(event.currentTarget, job.id)}}, 'Copy id')),
         h('p', {class: 'head-line'}, stateBadge(job.state), ' ', live)),
       actions),
     h('section', {class: 'card'},

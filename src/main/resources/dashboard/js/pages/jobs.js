@@ -115,15 +115,22 @@ async function fillTypes(form, selected, signal) {
   }
 }
 
+/** A queued job that waits for its time (a delay, or a retry's backoff), not for a worker. */
+function delayed(job) {
+  return job.state === 'queued' && job.runAt && Date.parse(job.runAt) > Date.now();
+}
+
 function jobsTable(jobs, admin) {
   return h('table', {class: 'table'},
     h('thead', {}, h('tr', {},
       h('th', {}, 'Job'), h('th', {}, 'Type'), h('th', {}, 'State'), h('th', {}, 'Progress'),
       admin ? h('th', {}, 'Owner') : null, h('th', {}, 'Created'), h('th', {}, 'Finished'))),
     h('tbody', {}, jobs.map(job => h('tr', {'data-id': job.id, 'data-owner': job.owner},
-      h('td', {'data-label': 'Job'}, h('a', {href: '#/jobs/' + encodeURIComponent(job.id), class: 'mono'}, shortId(job.id))),
+      h('td', {'data-label': 'Job'}, h('a', {href: '#/jobs/' + encodeURIComponent(job.id), class: 'mono',
+        title: job.id}, shortId(job.id))),
       h('td', {'data-label': 'Type'}, job.type),
-      h('td', {'data-label': 'State'}, stateBadge(job.state)),
+      h('td', {'data-label': 'State'}, stateBadge(job.state), delayed(job)
+        ? h('span', {class: 'runs-at muted'}, ' runs ' + time(job.runAt)) : null),
       h('td', {'data-label': 'Progress'}, job.state === 'running'
         ? h('progress', {max: 1, value: job.progress ?? 0, class: 'mini'}) : null, ' ', percent(job.progress)),
       admin ? h('td', {'data-label': 'Owner', class: 'owner'}, job.owner) : null,

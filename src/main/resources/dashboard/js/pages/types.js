@@ -25,7 +25,7 @@ export function renderTypes(main) {
           h('p', {}, t.description),
           h('p', {class: 'runner', 'data-runner': t.runner}, RUNNERS[t.runner] || t.runner,
             t.runner === 'remote' ? ' · lease ' + t.leaseSeconds + ' s' : ''),
-          h('p', {class: 'muted'}, 'Timeout ' + t.timeoutSeconds + ' s · up to ' + t.maxAttempts + ' attempts')),
+          h('p', {class: 'muted'}, 'Timeout ' + t.timeoutSeconds + ' s · up to ' + t.maxAttempts + ' attempts (a submission may set its own)')),
         h('details', {open: true}, h('summary', {}, 'Input schema'), jsonBlock(t.inputSchema, 'json schema'))))));
   }, e => {
     if (!(e instanceof SignedOut) && !controller.signal.aborted) show(list, message('error', e.message));

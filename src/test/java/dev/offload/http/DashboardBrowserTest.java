@@ -180,6 +180,28 @@ class DashboardBrowserTest {
     awaitState("cancelled");
     service.awaitState(alice, id, Duration.ofSeconds(20), "cancelled");
     browser.await(10, ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.id("retry")));
+    // The banner follows the job: "Cancellation requested." gives way to how it ended.
+    awaitText("#job-status", "Cancelled.");
+    assertThat(browser.find("#job-status").getText()).doesNotContain("requested");
+  }
+
+  @Test
+  void aDelayedJobSaysWhenItRunsAndAJobsWholeIdCanBeCopied() {
+    String delayed = service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
+      .put("input", new JsonObject().put("seconds", 1)).put("delaySeconds", 3600)).bodyAsJsonObject().getString("id");
+    String due = submit(alice, "sleep", new JsonObject().put("seconds", 600));
+    signIn(alice);
+
+    browser.await(20, driver -> browser.all("#jobs tbody tr").size() == 2);
+    assertThat(browser.find("#jobs tr[data-id='" + delayed + "'] .runs-at").getText()).startsWith("runs ");
+    assertThat(browser.all("#jobs tr[data-id='" + due + "'] .runs-at")).isEmpty();
+    assertThat(browser.find("#jobs tr[data-id='" + delayed + "'] a").getAttribute("title")).isEqualTo(delayed);
+    browser.screenshot("jobs-delayed");
+    browser.open(url("/ui/#/jobs/" + delayed));
+    awaitState("queued");
+    browser.find("#copy-id").click();
+    browser.await(5, driver -> !browser.find("#copy-id").getText().equals("Copy id"));
+    browser.screenshot("job-copy-id");
   }
 
   @Test
