@@ -8,6 +8,7 @@ import dev.offload.jobs.JobQuery;
 import dev.offload.jobs.JobState;
 import dev.offload.jobs.NewJob;
 import dev.offload.jobs.Outcome;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
@@ -21,13 +22,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The store contract, reads: listing (newest first per owner, in pages, by state and type, by
  * creation time), stats (active jobs and those that ended since a moment, per state, for an owner
- * or everyone), and what a reopen keeps. A job read back as inserted is {@link InsertContract}'s;
- * the queued counts per type and the running count of a type are checked in
- * {@link RetentionContract}, after a purge.
+ * or everyone), the queued jobs per type and the running attempts of a type (what the queue gauges
+ * and a bounded remote type's claims read), and what a reopen keeps. A job read back as inserted
+ * is {@link InsertContract}'s.
  *
  * <p>Run on every store through {@link JobStoreContract}.
  */
 interface ReadContract extends StoreFixture {
+  @Test
+  default void queuedJobsAreCountedPerTypeAndRunningAttemptsPerType(VertxTestContext ctx) {
+    JsonObject limit = new JsonObject().put("limit", 10);
+    List<NewJob> primes = List.of(
+      new NewJob(java.util.UUID.randomUUID(), "alice", "primes", limit, 3, 60, NewJob.DEFAULT_PRIORITY, now(), now(),
+        "req-alice", null, null, null),
+      new NewJob(java.util.UUID.randomUUID(), "bob", "primes", limit, 3, 60, NewJob.DEFAULT_PRIORITY, now(), now(),
+        "req-bob", null, null, null));
+    jobs().add("alice", 3).insert()
+      .compose(sleeps -> insertAll(primes))
+      // A second later: every job is due (each was created a millisecond after the one before).
+      .compose(v -> claim("sleep", 2, now().plusSeconds(1)))
+      .compose(claimed -> Future.all(store().queuedByType(), store().running("sleep"), store().running("primes")))
+      .onComplete(ctx.succeeding(counts -> ctx.verify(() -> {
+        assertThat(counts.<Map<String, Long>>resultAt(0)).isEqualTo(Map.of("sleep", 1L, "primes", 2L));
+        assertThat(counts.<Integer>resultAt(1)).isEqualTo(2);
+        assertThat(counts.<Integer>resultAt(2)).isZero();
+        ctx.completeNow();
+      })));
+  }
+
   @Test
   default void listPagesNewestFirstPerOwner(VertxTestContext ctx) {
     JobSet jobs = jobs().add("alice", 5).add("bob", 1);
