@@ -10,7 +10,9 @@ import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
+import dev.offload.jobs.JobTypeService;
 import dev.offload.jobs.Lifecycle;
+import dev.offload.jobs.PausedTypes;
 import dev.offload.jobs.RetryPolicy;
 import dev.offload.dispatch.Retention;
 import dev.offload.dispatch.WorkerWatch;
@@ -63,6 +65,7 @@ public final class MainVerticle extends VerticleBase {
   private JobMetrics metrics;
   private JobEvents events;
   private JobService jobs;
+  private PausedTypes paused;
   private HealthChecks readiness;
   private Dispatcher dispatcher;
   private HttpVerticle http;
@@ -94,9 +97,11 @@ public final class MainVerticle extends VerticleBase {
       .compose(v -> openStore())
       .onSuccess(opened -> store = opened)
       .onSuccess(v -> readiness = Readiness.create(vertx, store, lifecycle, () -> deployed))
+      .onSuccess(v -> paused = new PausedTypes(store))
+      .compose(v -> paused.start(vertx, settings.workers().pollMillis(), metrics, types))
       // The dispatcher before the job service: a submission may hand its job straight to it.
       .onSuccess(v -> dispatcher = settings.runsWorkers()
-        ? new Dispatcher(store, types, settings.workers(), node, metrics, events) : null)
+        ? new Dispatcher(store, types, paused, settings.workers(), node, metrics, events) : null)
       .onSuccess(v -> jobs = jobService(types))
       .compose(v -> settings.runsWorkers() ? deployWorkers(types) : Future.succeededFuture())
       .compose(v -> settings.runsApi() ? deployHttp(types).recover(failing("cannot serve the API on "
@@ -175,11 +180,12 @@ public final class MainVerticle extends VerticleBase {
       Clock.systemUTC());
     OffloadConfig.Workers workers = settings.workers();
     RemoteWork work = new RemoteWork(vertx, store, types, events, metrics,
-      new RetryPolicy(workers.retryBaseMillis(), workers.retryMaxMillis()), lifecycle, workers.fairOwners());
+      new RetryPolicy(workers.retryBaseMillis(), workers.retryMaxMillis()), lifecycle, paused, workers.fairOwners());
+    JobTypeService jobTypes = new JobTypeService(vertx, store, types, paused);
     return events.listen()
       .compose(v -> vertx.deployVerticle(new WorkerWatch(store, types, settings.workers().leaseSeconds() * 1000L / 3)))
       .compose(v -> vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(settings, jobs, schedules, work, tokens, shared, metrics, readiness);
+        HttpVerticle verticle = new HttpVerticle(settings, jobs, jobTypes, schedules, work, tokens, shared, metrics, readiness);
         this.http = verticle;
         return verticle;
       }, http))

@@ -15,6 +15,7 @@ import dev.offload.jobs.JobStore;
 import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
 import dev.offload.jobs.Outcome;
+import dev.offload.jobs.PausedTypes;
 import dev.offload.jobs.RetryPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -54,6 +55,8 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
 
   private final JobStore store;
   private final JobTypes types;
+  /** Types no node claims until resumed: their submissions queue, and no hand-off takes them. */
+  private final PausedTypes paused;
   private final OffloadConfig.Workers settings;
   private final String node;
   private final JobMetrics metrics;
@@ -73,8 +76,9 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
   private long graceTimer = -1;
 
   /** {@code node} names this node in the store (who holds which lease). */
-  public Dispatcher(JobStore store, JobTypes types, OffloadConfig.Workers settings, String node, JobMetrics metrics,
-                    JobEvents events) {
+  public Dispatcher(JobStore store, JobTypes types, PausedTypes paused, OffloadConfig.Workers settings, String node,
+                    JobMetrics metrics, JobEvents events) {
+    this.paused = paused;
     this.store = store;
     this.types = types;
     this.settings = settings;
@@ -209,7 +213,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
   /** Takes a place for {@code type} if one is free and nothing of the type may wait; answers on the caller's context. */
   private void answer(String type, Context caller, Promise<HandOff> reserved) {
     JobType jobType = types.get(type);
-    boolean free = jobType != null && !jobType.remote() && !stopped && drained == null && !maybeQueued.contains(type)
+    boolean free = jobType != null && !jobType.remote() && !paused.paused(type) && !stopped && drained == null && !maybeQueued.contains(type)
       && inFlight.getOrDefault(type, 0) < jobType.concurrency();
     HandOff handOff = null;
     if (free) {
@@ -246,7 +250,7 @@ public final class Dispatcher extends VerticleBase implements HandOffs {
     List<Future<?>> claims = new ArrayList<>();
     for (JobType type : types.local()) {
       int free = type.concurrency() - inFlight.getOrDefault(type.name(), 0);
-      if (free > 0 && maybeQueued.contains(type.name())) {
+      if (free > 0 && maybeQueued.contains(type.name()) && !paused.paused(type.name())) {
         claims.add(store.claim(type.name(), free, settings.fairOwners(), Instant.now(), node, leases.end()).onSuccess(jobs -> {
           if (jobs.size() < free) {
             maybeQueued.remove(type.name());

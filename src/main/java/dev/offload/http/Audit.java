@@ -46,7 +46,7 @@ final class Audit implements Handler<RoutingContext> {
   private static void record(RoutingContext ctx) {
     int status = ctx.response().getStatusCode();
     HttpMethod method = ctx.request().method();
-    boolean write = method == HttpMethod.POST || method == HttpMethod.DELETE;
+    boolean write = method == HttpMethod.POST || method == HttpMethod.DELETE || method == HttpMethod.PATCH;
     if ((!write || ctx.get(QUIET) != null) && status < 400) {
       return;
     }
@@ -54,7 +54,8 @@ final class Audit implements Handler<RoutingContext> {
     SocketAddress client = ctx.request().remoteAddress();
     JsonObject entry = new JsonObject()
       .put("action", ctx.get(ACTION) != null ? ctx.<String>get(ACTION)
-        : method == HttpMethod.POST ? "submit" : method == HttpMethod.DELETE ? "cancel" : "read")
+        : method == HttpMethod.POST ? "submit" : method == HttpMethod.DELETE ? "cancel"
+        : method == HttpMethod.PATCH ? "update" : "read")
       .put("outcome", status >= 400 ? "refused"
         : method == HttpMethod.POST && ctx.get(ACTION) == null ? "accepted" : "done")
       .put("status", status)

@@ -8,6 +8,7 @@ import dev.offload.jobs.JobEvents;
 import dev.offload.jobs.JobMetrics;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobType;
+import dev.offload.jobs.JobTypeService;
 import dev.offload.ops.HealthHandler;
 import dev.offload.remote.RemoteWork;
 import dev.offload.schedules.ScheduleService;
@@ -49,13 +50,15 @@ public final class HttpVerticle extends VerticleBase {
   private final JobMetrics metrics;
   private final HealthChecks readiness;
   private final RemoteWork work;
+  private final JobTypeService jobTypes;
   private WorkWaits workWaits;
   private ConnectionGuard.Watch watch;
   private HttpServer server;
 
-  public HttpVerticle(OffloadConfig config, JobService jobs, ScheduleService schedules, RemoteWork work,
-                      TokenVerifier tokens, Shared shared, JobMetrics metrics, HealthChecks readiness) {
+  public HttpVerticle(OffloadConfig config, JobService jobs, JobTypeService jobTypes, ScheduleService schedules,
+                      RemoteWork work, TokenVerifier tokens, Shared shared, JobMetrics metrics, HealthChecks readiness) {
     this.work = work;
+    this.jobTypes = jobTypes;
     this.config = config;
     this.jobs = jobs;
     this.schedules = schedules;
@@ -142,6 +145,7 @@ public final class HttpVerticle extends VerticleBase {
     JobRoutes routes = new JobRoutes(jobs, json, new Waits(jobs, shared.events(), shared.waiters(), api.maxWaitSeconds()));
     ScheduleRoutes scheduleRoutes = new ScheduleRoutes(schedules, json);
     WorkRoutes workRoutes = new WorkRoutes(work, json, workWaits);
+    TypeRoutes typeRoutes = new TypeRoutes(jobTypes, json);
     EventStream events = new EventStream(jobs, shared.events(), shared.streams(), api.heartbeatSeconds(),
       api.maxStreamSeconds(), JobRoutes::jobId);
     BearerAuth auth = BearerAuth.create(tokens);
@@ -218,7 +222,9 @@ public final class HttpVerticle extends VerticleBase {
     router.get(JobRoutes.JOB_EVENTS).handler(BearerAuth.require(Scopes.READ)).handler(events);
     router.delete(JobRoutes.JOB).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::cancelJob);
     router.post(JobRoutes.JOB_RETRY).handler(BearerAuth.require(Scopes.WRITE)).handler(routes::retryJob);
-    router.get(JobRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(routes::listJobTypes);
+    router.get(TypeRoutes.JOB_TYPES).handler(BearerAuth.require(Scopes.READ)).handler(typeRoutes::listJobTypes);
+    router.patch(TypeRoutes.JOB_TYPE).handler(JsonContentType.REQUIRED).handler(BearerAuth.require(Scopes.ADMIN))
+      .handler(typeRoutes::updateJobType);
     router.get(JobRoutes.STATS).handler(BearerAuth.require(Scopes.READ)).handler(routes::getStats);
     router.post(ScheduleRoutes.SCHEDULES).handler(JsonContentType.REQUIRED).handler(BearerAuth.require(Scopes.WRITE))
       .handler(scheduleRoutes::create);

@@ -9,7 +9,6 @@ import dev.offload.jobs.JobPage;
 import dev.offload.jobs.JobQuery;
 import dev.offload.jobs.JobService;
 import dev.offload.jobs.JobState;
-import dev.offload.jobs.JobType;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -34,7 +33,6 @@ final class JobRoutes {
   static final String JOB = JOBS + "/:id";
   static final String JOB_EVENTS = JOB + "/events";
   static final String JOB_RETRY = JOB + "/retry";
-  static final String JOB_TYPES = "/api/v1/job-types";
   static final String STATS = "/api/v1/stats";
   private static final String JSON = "application/json";
   private static final String REPLAYED = "Idempotent-Replayed";
@@ -175,12 +173,6 @@ final class JobRoutes {
     jobs.cancel(BearerAuth.caller(ctx), jobId(ctx))
       .onSuccess(result -> sendJob(ctx, result.effect() == CancelResult.Effect.CANCELLED ? 200 : 202, result.job()))
       .onFailure(ctx::fail);
-  }
-
-  void listJobTypes(RoutingContext ctx) {
-    JsonArray items = new JsonArray();
-    jobs.types().all().stream().map(JobType::describe).forEach(items::add);
-    ctx.response().putHeader("Content-Type", JSON).end(new JsonObject().put("items", items).encode());
   }
 
   private static void sendJob(RoutingContext ctx, int status, Job job) {

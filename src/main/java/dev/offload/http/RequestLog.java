@@ -25,7 +25,7 @@ final class RequestLog implements Handler<RoutingContext> {
   static final Logger ACCESS = LoggerFactory.getLogger("offload.access");
   private static final String REQUEST_ID = "offload.requestId";
   private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-  private static final Set<String> TEMPLATES = Set.of(JobRoutes.JOBS, JobRoutes.BATCH, JobRoutes.JOB_TYPES,
+  private static final Set<String> TEMPLATES = Set.of(JobRoutes.JOBS, JobRoutes.BATCH, TypeRoutes.JOB_TYPES,
     HealthHandler.LIVE, HealthHandler.READY);
 
   private final HttpMetrics metrics;

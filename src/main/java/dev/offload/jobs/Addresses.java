@@ -16,6 +16,8 @@ public final class Addresses {
   public static final String PROGRESS = "offload.control.progress";
   /** Cluster-wide presence of a job type's workers: {@code offload.workers.<type>} answers while one runs. */
   public static final String WORKERS_PREFIX = "offload.workers.";
+  /** Published after a job type was paused or resumed: every node reads the paused types again. */
+  public static final String PAUSED = "offload.control.paused";
   /** Published after jobs were queued: {"types": [...]}; dispatchers look for work at once. */
   public static final String WAKE = "offload.control.wake";
 

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -95,6 +96,15 @@ public interface JobStore {
 
   /** The number of running attempts of a type, on every node. */
   Future<Integer> running(String type);
+
+  /** The number of running attempts per type, on every node (types with none are absent). */
+  Future<Map<String, Long>> runningByType();
+
+  /** The paused job types. */
+  Future<Set<String>> pausedTypes();
+
+  /** Pauses a type (recording who and when; pausing a paused type changes nothing) or resumes it. */
+  Future<Void> pauseType(String type, boolean paused, String by, Instant at);
 
   /** Sets {@code error} on the queued jobs of a type that have none; returns how many. */
   Future<Integer> flagQueued(String type, JsonObject error);

@@ -13,6 +13,7 @@ import dev.offload.jobs.JobType;
 import dev.offload.jobs.JobTypes;
 import dev.offload.jobs.Lifecycle;
 import dev.offload.jobs.Outcome;
+import dev.offload.jobs.PausedTypes;
 import dev.offload.jobs.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,10 +48,12 @@ public final class RemoteWork {
   private final JobMetrics metrics;
   private final RetryPolicy retries;
   private final Lifecycle lifecycle;
+  private final PausedTypes paused;
   private final boolean fair;
 
   public RemoteWork(Vertx vertx, JobStore store, JobTypes types, JobEvents events, JobMetrics metrics,
-                    RetryPolicy retries, Lifecycle lifecycle, boolean fair) {
+                    RetryPolicy retries, Lifecycle lifecycle, PausedTypes paused, boolean fair) {
+    this.paused = paused;
     this.vertx = vertx;
     this.store = store;
     this.types = types;
@@ -74,7 +77,9 @@ public final class RemoteWork {
       return Future.failedFuture(new JobException(JobException.Kind.UNAVAILABLE,
         "this node is shutting down; claim from another node", 1));
     }
-    return claimFrom(wanted, 0, max, JobType.REMOTE_NODE + worker, new ArrayList<>());
+    // A paused type's jobs wait in the queue: its claims find nothing until it is resumed.
+    List<JobType> claimable = wanted.stream().filter(type -> !paused.paused(type.name())).toList();
+    return claimFrom(claimable, 0, max, JobType.REMOTE_NODE + worker, new ArrayList<>());
   }
 
   private Future<List<Attempt>> claimFrom(List<JobType> wanted, int index, int max, String node, List<Attempt> got) {

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -426,6 +427,31 @@ public final class SqlJobStore implements JobStore {
         rows.forEach(row -> counts.put(row.getString(0), ((Number) row.getValue(1)).longValue()));
         return counts;
       }));
+  }
+
+  @Override
+  public Future<Map<String, Long>> runningByType() {
+    return read(readers.query("SELECT type, count(*) FROM jobs WHERE state = 'running' GROUP BY type", Tuple.tuple())
+      .map(rows -> {
+        Map<String, Long> counts = new HashMap<>();
+        rows.forEach(row -> counts.put(row.getString(0), ((Number) row.getValue(1)).longValue()));
+        return counts;
+      }));
+  }
+
+  @Override
+  public Future<Set<String>> pausedTypes() {
+    return read(readers.query("SELECT type FROM paused_types", Tuple.tuple())
+      .map(rows -> rows.stream().map(row -> row.getString(0)).collect(java.util.stream.Collectors.toSet())));
+  }
+
+  @Override
+  public Future<Void> pauseType(String type, boolean paused, String by, Instant at) {
+    return (paused
+      ? writeOne("INSERT INTO paused_types (type, paused_by, paused_at) VALUES (?1, ?2, ?3) ON CONFLICT (type) DO NOTHING",
+        Tuple.of(type, by, dialect.time(at)))
+      : writeOne("DELETE FROM paused_types WHERE type = ?1", Tuple.of(type)))
+      .mapEmpty();
   }
 
   @Override

@@ -290,6 +290,24 @@ class RemoteWorkTest {
   }
 
   @Test
+  void aPausedRemoteTypeIsClaimedByNoWorkerUntilResumed(@TempDir Path dir, Vertx vertx) {
+    TestService service = start(vertx, dir);
+    String admin = service.token("ops", "jobs:read jobs:write jobs:admin");
+    String worker = service.token("worker-1", "jobs:work");
+    HttpResponse<Buffer> paused = await(service.request(HttpMethod.PATCH, "/api/v1/job-types/" + TYPE, admin)
+      .sendJsonObject(new JsonObject().put("paused", true)));
+    assertThat(paused.statusCode()).isEqualTo(200);
+    String id = service.submit(admin, TYPE, text("x")).getString("id");
+
+    assertThat(service.post(WORK + "/claim", worker, claim(TYPE, 5, 0)).bodyAsJsonObject().getJsonArray("items"))
+      .isEmpty();
+    await(service.request(HttpMethod.PATCH, "/api/v1/job-types/" + TYPE, admin)
+      .sendJsonObject(new JsonObject().put("paused", false)));
+
+    assertThat(claimOne(service, worker).getString("id")).isEqualTo(id);
+  }
+
+  @Test
   void badClaimsAreRefusedNamingWhatIsWrong(@TempDir Path dir, Vertx vertx) {
     TestService service = start(vertx, dir);
     String worker = service.token("worker-1", "jobs:work");

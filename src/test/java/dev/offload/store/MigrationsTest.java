@@ -32,8 +32,8 @@ class MigrationsTest {
 
   @Test
   void bothStoresHaveTheirMigrationsInOrder() {
-    assertThat(SqliteSchema.MIGRATIONS).extracting(List::size).containsExactly(6, 5, 3, 2, 10, 8, 2, 2);
-    assertThat(PostgresSchema.MIGRATIONS).extracting(List::size).containsExactly(10, 2, 2, 5, 5, 2, 5, 6);
+    assertThat(SqliteSchema.MIGRATIONS).extracting(List::size).containsExactly(6, 5, 3, 2, 10, 8, 2, 2, 1);
+    assertThat(PostgresSchema.MIGRATIONS).extracting(List::size).containsExactly(10, 2, 2, 5, 5, 2, 5, 6, 1);
     assertThat(SqliteSchema.MIGRATIONS.get(0).get(0)).startsWith("CREATE TABLE jobs (");
   }
 }
