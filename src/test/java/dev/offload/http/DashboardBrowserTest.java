@@ -186,6 +186,33 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void anAdminPausesATypeAfterAConfirmationAndResumesIt() {
+    String admin = service.token("ops", "jobs:read jobs:write jobs:admin");
+    signIn(admin);
+    browser.open(url("/ui/#/types"));
+    String sleep = "#types .type[data-type='sleep']";
+    browser.await(10, ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.cssSelector(sleep)));
+
+    browser.find(sleep + " button[data-action='pause']").click();
+    browser.await(5, ExpectedConditions.visibilityOfElementLocated(org.openqa.selenium.By.id("confirm")));
+    assertThat(browser.find("#confirm-text").getText()).contains("Pause sleep on every node?");
+    browser.find("#confirm-yes").click();
+    browser.await(10, ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.cssSelector(
+      "#types .type[data-type='sleep'][data-paused='true'] .badge.paused")));
+    assertThat(service.get("/api/v1/job-types", admin).bodyAsJsonObject().getJsonArray("items").stream()
+      .map(JsonObject.class::cast).filter(t -> t.getString("type").equals("sleep")).findFirst().orElseThrow()
+      .getBoolean("paused")).isTrue();
+    ((org.openqa.selenium.JavascriptExecutor) browser.driver).executeScript("arguments[0].scrollIntoView()",
+      browser.find(sleep));
+    browser.screenshot("types-paused");
+
+    browser.find(sleep + " button[data-action='pause']").click();
+    browser.await(5, ExpectedConditions.elementToBeClickable(org.openqa.selenium.By.id("confirm-yes"))).click();
+    browser.await(10, ExpectedConditions.presenceOfElementLocated(org.openqa.selenium.By.cssSelector(
+      "#types .type[data-type='sleep'][data-paused='false']")));
+  }
+
+  @Test
   void aDelayedJobSaysWhenItRunsAndAJobsWholeIdCanBeCopied() {
     String delayed = service.post("/api/v1/jobs", alice, new JsonObject().put("type", "sleep")
       .put("input", new JsonObject().put("seconds", 1)).put("delaySeconds", 3600)).bodyAsJsonObject().getString("id");
