@@ -38,6 +38,53 @@ class ContractDocumentTest {
     assertThat(result.getValid()).as("%s", result.toJson().encodePrettily()).isTrue();
   }
 
+  /** The JSON Schema (2020-12) and OpenAPI keywords the contract's schemas may use. */
+  private static final java.util.Set<String> KEYWORDS = java.util.Set.of("type", "description", "title", "format",
+    "pattern", "enum", "const", "default", "examples", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "items", "properties", "required",
+    "additionalProperties", "oneOf", "anyOf", "allOf", "not", "$ref", "discriminator", "readOnly", "writeOnly",
+    "deprecated", "multipleOf", "minProperties", "maxProperties", "propertyNames", "patternProperties", "$schema",
+    "$id", "$defs", "contentMediaType", "contentEncoding", "if", "then", "else", "dependentRequired", "example");
+
+  @Test
+  void everySchemaOfTheContractUsesOnlyKnownKeywords() {
+    // JSON Schema lets an unknown keyword through, so the validity check above does too: a YAML
+    // slip (a comma in a flow mapping's unquoted text) once made a description half a property.
+    java.util.List<String> unknown = new java.util.ArrayList<>();
+    OpenApiDocument.contract().getJsonObject("components").getJsonObject("schemas")
+      .forEach(entry -> collectUnknown((JsonObject) entry.getValue(), "#/components/schemas/" + entry.getKey(), unknown));
+    assertThat(unknown).isEmpty();
+  }
+
+  private static void collectUnknown(JsonObject schema, String where, java.util.List<String> unknown) {
+    for (String key : schema.fieldNames()) {
+      if (!KEYWORDS.contains(key)) {
+        unknown.add(where + "/" + key);
+      }
+    }
+    if (schema.getValue("properties") instanceof JsonObject properties) {
+      properties.forEach(p -> {
+        if (p.getValue() instanceof JsonObject child) {
+          collectUnknown(child, where + "/properties/" + p.getKey(), unknown);
+        }
+      });
+    }
+    for (String nested : new String[] {"items", "additionalProperties", "not"}) {
+      if (schema.getValue(nested) instanceof JsonObject child) {
+        collectUnknown(child, where + "/" + nested, unknown);
+      }
+    }
+    for (String list : new String[] {"oneOf", "anyOf", "allOf"}) {
+      if (schema.getValue(list) instanceof io.vertx.core.json.JsonArray options) {
+        for (int i = 0; i < options.size(); i++) {
+          if (options.getValue(i) instanceof JsonObject child) {
+            collectUnknown(child, where + "/" + list + "/" + i, unknown);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void aBrokenDocumentIsRefusedByTheSameCheck(@TempDir Path dir, Vertx vertx) {
     // The check above can fail: an operation without responses is not OpenAPI 3.1.
