@@ -421,23 +421,25 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public Future<Map<String, Long>> queuedByType() {
-    return read(readers.query("SELECT type, count(*) FROM jobs WHERE state = 'queued' GROUP BY type", Tuple.tuple())
-      .map(rows -> {
+    return countByType("queued");
+  }
+
+
+  @Override
+  public Future<Map<String, Long>> runningByType() {
+    return countByType("running");
+  }
+
+  /** How many jobs are in {@code state}, per type (a state's literal, never user input). */
+  private Future<Map<String, Long>> countByType(String state) {
+    return read(readers.query("SELECT type, count(*) FROM jobs WHERE state = '" + state + "' GROUP BY type",
+      Tuple.tuple()).map(rows -> {
         Map<String, Long> counts = new HashMap<>();
         rows.forEach(row -> counts.put(row.getString(0), ((Number) row.getValue(1)).longValue()));
         return counts;
       }));
   }
 
-  @Override
-  public Future<Map<String, Long>> runningByType() {
-    return read(readers.query("SELECT type, count(*) FROM jobs WHERE state = 'running' GROUP BY type", Tuple.tuple())
-      .map(rows -> {
-        Map<String, Long> counts = new HashMap<>();
-        rows.forEach(row -> counts.put(row.getString(0), ((Number) row.getValue(1)).longValue()));
-        return counts;
-      }));
-  }
 
   @Override
   public Future<Set<String>> pausedTypes() {
