@@ -17,7 +17,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -79,7 +78,7 @@ final class WorkRoutes {
       throw invalid("progress must be a number from 0 to 1");
     }
     ctx.put(Audit.QUIET, true);
-    work.heartbeat(jobId(ctx), attempt(ctx), progress == null ? null : ((Number) progress).doubleValue(), mayWork(ctx))
+    work.heartbeat(JobRoutes.jobId(ctx), attempt(ctx), progress == null ? null : ((Number) progress).doubleValue(), mayWork(ctx))
       .onSuccess(beat -> ctx.response().putHeader("Content-Type", JSON).end(beat.toJson().encode()))
       .onFailure(ctx::fail);
   }
@@ -92,7 +91,7 @@ final class WorkRoutes {
     if (!(result instanceof JsonObject object)) {
       throw invalid("result must be a JSON object");
     }
-    answer(ctx, work.succeed(jobId(ctx), attempt(ctx), object, mayWork(ctx)));
+    answer(ctx, work.succeed(JobRoutes.jobId(ctx), attempt(ctx), object, mayWork(ctx)));
   }
 
   void failWork(RoutingContext ctx) {
@@ -113,7 +112,7 @@ final class WorkRoutes {
     if (!(retry instanceof Boolean again)) {
       throw invalid("retry must be true or false");
     }
-    answer(ctx, work.fail(jobId(ctx), attempt(ctx), JobError.of(code, message), again, mayWork(ctx)));
+    answer(ctx, work.fail(JobRoutes.jobId(ctx), attempt(ctx), JobError.of(code, message), again, mayWork(ctx)));
   }
 
   private static void answer(RoutingContext ctx, Future<Job> job) {
@@ -204,10 +203,6 @@ final class WorkRoutes {
         throw invalid("unknown property '" + prefix + key + "'; allowed: " + keys.stream().sorted().toList());
       }
     }
-  }
-
-  private static UUID jobId(RoutingContext ctx) {
-    return JobRoutes.jobId(ctx);
   }
 
   private static int attempt(RoutingContext ctx) {

@@ -23,7 +23,7 @@ public final class JobTypes {
   /** A remote attempt's time to run unless configured: Faktory's default reservation. */
   static final int REMOTE_TIMEOUT_SECONDS = 1800;
   /** An endpoint call's time unless configured. */
-  static final int ENDPOINT_TIMEOUT_SECONDS = 60;
+  public static final int ENDPOINT_TIMEOUT_SECONDS = 60;
   /** Calls in flight to one endpoint, per node, unless configured: a user's endpoint is no load test target. */
   static final int ENDPOINT_CONCURRENCY = 16;
   static final int LEASE_SECONDS = 30;

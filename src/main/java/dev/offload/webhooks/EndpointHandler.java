@@ -4,6 +4,7 @@ import dev.offload.config.ConfigException;
 import dev.offload.config.OffloadConfig;
 import dev.offload.jobs.JobContext;
 import dev.offload.jobs.JobHandler;
+import dev.offload.jobs.JobTypes;
 import dev.offload.jobs.PermanentFailure;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -60,8 +61,6 @@ public final class EndpointHandler implements JobHandler {
   static final int MAX_DETAIL_CHARS = 1000;
   /** The client's own deadline: the longest timeout an attempt can have (a submission's own at most). */
   private static final int BACKSTOP_SECONDS = 7 * 24 * 3600;
-  /** What {@link #timeoutSeconds()} says when the section sets none: JobTypes' default for endpoint types. */
-  private static final int DEFAULT_TIMEOUT_SECONDS = 60;
   private static final JsonObject ANY_OBJECT = new JsonObject().put("type", "object");
 
   private final String type;
@@ -107,7 +106,7 @@ public final class EndpointHandler implements JobHandler {
       } catch (IllegalArgumentException e) {
         throw new ConfigException("config key 'webhooks.secret': " + e.getMessage());
       }
-      int timeout = settings.timeoutSeconds() != null ? settings.timeoutSeconds() : DEFAULT_TIMEOUT_SECONDS;
+      int timeout = settings.timeoutSeconds() != null ? settings.timeoutSeconds() : JobTypes.ENDPOINT_TIMEOUT_SECONDS;
       return new EndpointHandler(type, settings.endpoint(), timeout, policy, signer);
     };
   }
